@@ -1,0 +1,159 @@
+"""The Litestar application, wired in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, AsyncIterator
+
+import structlog
+from litestar import Litestar, Request, Response, Router, get
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy import text
+
+from hub import actions, observability
+from hub.catalog import Catalog, build_catalog
+from hub.db import create_engine, session_factory
+from hub.deps import API_DEPENDENCIES
+from hub.errors import exception_handlers, problem_response
+from hub.events.endpoints import EventController
+from hub.events.outbox import Relay
+from hub.idempotency import purge_expired
+from hub.records.conversion import convert_lead
+from hub.records.definitions import RESOURCES
+from hub.records.endpoints import controller_for
+from hub.settings import Settings, load_settings
+from hub.tenancy.auth import KeyUsage, RateLimiter
+from hub.tenancy.endpoints import ApiKeyController, me
+
+__all__ = ["create_app"]
+
+log = structlog.get_logger("hub.app")
+
+
+@get("/health", summary="Liveness", tags=["Operations"], include_in_schema=True)
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/ready", summary="Readiness: the database and, when configured, the broker answer", tags=["Operations"])
+async def ready(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    checks: dict[str, str] = {}
+    try:
+        async with state.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    if state.settings.broker_url:
+        checks["broker"] = await _broker_check(state.settings.broker_url)
+    if all(v == "ok" for v in checks.values()):
+        return Response({"status": "ready", "checks": checks})
+    response = problem_response(request, status=503, slug="not-ready", title="Not ready",
+                                detail=", ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok"))
+    response.content["checks"] = checks
+    return response
+
+
+async def _broker_check(url: str) -> str:
+    import aio_pika
+
+    try:
+        connection = await asyncio.wait_for(aio_pika.connect(url), timeout=3)
+        await connection.close()
+        return "ok"
+    except Exception as exc:
+        return f"unreachable: {type(exc).__name__}"
+
+
+def _api_router() -> Router:
+    controllers = [controller_for(r) for r in RESOURCES.values()]
+    return Router(path="/", route_handlers=[*controllers, EventController, ApiKeyController, me, convert_lead,
+                                            actions.read_catalog, actions.run_action],
+                  dependencies=API_DEPENDENCIES)
+
+
+def _configure_state(settings: Settings, catalog: Catalog) -> State:
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    return State({
+        "settings": settings,
+        "engine": engine,
+        "sessions": sessions,
+        "catalog": catalog,
+        "rate_limiter": RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        "key_usage": KeyUsage(sessions),
+        "relay": Relay(sessions, consumers=[], interval=settings.relay_interval_seconds),
+    })
+
+
+@contextlib.asynccontextmanager
+async def _background(app: Litestar) -> AsyncIterator[None]:
+    """The relay, key-usage flushing and retention run beside the server, and stop with it."""
+    state = app.state
+    tasks = [asyncio.create_task(state.relay.run(), name="outbox-relay"),
+             asyncio.create_task(state.key_usage.run(), name="key-usage"),
+             asyncio.create_task(_maintenance(state), name="maintenance")]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await state.key_usage.flush()
+        await state.engine.dispose()
+
+
+async def _maintenance(state: State, every: float = 3600.0) -> None:
+    while True:
+        try:
+            async with state.sessions.begin() as session:
+                purged = await purge_expired(session, state.settings.idempotency_ttl_hours)
+            log.info("maintenance.idempotency.purged", count=purged)
+        except Exception as exc:
+            log.warning("maintenance.idempotency.failed", error_class=type(exc).__name__)
+        await asyncio.sleep(every)
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="CRM integration hub", version="1", path="/schema",
+        description="Records, events, the trigger/action catalog and the delivery gateway of the CRM.",
+        render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        components=Components(security_schemes={"apiKey": SecurityScheme(type="http", scheme="bearer",
+                                                                         description="An API key: hub_…")}),
+        security=[{"apiKey": []}],
+    )
+
+
+def create_app(settings: Settings | None = None, *, catalog: Catalog | None = None) -> Litestar:
+    """Build the hub: settings from the environment unless given, catalog checked before anything starts."""
+    settings = settings or load_settings()
+    observability.configure_logging(settings.log_level, settings.log_format)
+    catalog = catalog or build_catalog()
+    state = _configure_state(settings, catalog)
+    return Litestar(
+        route_handlers=[health, ready, observability.PrometheusController, _api_router()],
+        state=state,
+        dependencies={"catalog": Provide(lambda: catalog, use_cache=True, sync_to_thread=False)},
+        exception_handlers=exception_handlers,
+        middleware=[observability.request_context, observability.prometheus_config().middleware],
+        openapi_config=_openapi(),
+        lifespan=[_background],
+        request_max_body_size=settings.max_request_bytes,
+        debug=False,
+        on_app_init=[_no_default_logging],
+    )
+
+
+def _no_default_logging(config: AppConfig) -> AppConfig:
+    config.logging_config = None
+    return config
+
+

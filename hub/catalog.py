@@ -1,0 +1,174 @@
+"""The registry of event types, triggers and actions; every module declares its own here.
+
+An event type is declared once, as a typed payload with a one-line description and a sample;
+its trigger, JSON schema, OpenAPI entry and connector definitions are all derived from that.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Literal
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.tenancy.auth import Principal
+
+__all__ = ["Action", "ActionContext", "Catalog", "CatalogError", "EventType", "PROVIDERS", "build_catalog"]
+
+# Every module that declares events, triggers or actions; each exposes `register(catalog)`.
+PROVIDERS = (
+    "hub.records.catalog",
+    "hub.events.catalog",
+)
+
+Scope = Literal["read", "write", "admin"]
+
+
+class CatalogError(Exception):
+    """Two declarations collide, or one is incomplete; the hub refuses to start."""
+
+
+@dataclass(frozen=True)
+class EventType:
+    key: str
+    description: str
+    payload: type[msgspec.Struct]
+    sample: dict[str, Any]
+    postable: bool = False
+    subject: str | None = None
+
+    def schema(self) -> dict[str, Any]:
+        return msgspec.json.schema(self.payload)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    key: str
+    label: str
+    description: str
+    event_type: str
+    sample: dict[str, Any] | None
+    output_fields: list[dict[str, Any]]
+
+
+@dataclass
+class ActionContext:
+    """What an action handler may use: the request's session and the caller's organization."""
+
+    session: AsyncSession
+    principal: Principal
+
+    @property
+    def org_id(self) -> str:
+        return self.principal.org_id
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    label: str
+    description: str
+    kind: Literal["create", "update", "search", "run"]
+    input: type[msgspec.Struct]
+    output: Any
+    handler: Callable[[ActionContext, Any], Awaitable[Any]]
+    scope: Scope = "write"
+    sample: dict[str, Any] | None = None
+
+
+@dataclass
+class Catalog:
+    events: dict[str, EventType] = field(default_factory=dict)
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    actions: dict[str, Action] = field(default_factory=dict)
+
+    def add_event(self, event: EventType, *, label: str | None = None) -> None:
+        """Declare an event type and the trigger that fires on it."""
+        _put(self.events, event.key, event, "event type")
+        trigger = Trigger(key=event.key, label=label or _label(event.key), description=event.description,
+                          event_type=event.key, sample=event.sample, output_fields=output_fields(event.payload))
+        _put(self.triggers, trigger.key, trigger, "trigger")
+
+    def add_action(self, action: Action) -> None:
+        _put(self.actions, action.key, action, "action")
+
+    def validate(self) -> None:
+        """Every trigger has a sample that its payload type accepts."""
+        for trigger in self.triggers.values():
+            if not trigger.sample:
+                raise CatalogError(f"trigger {trigger.key!r} has no sample")
+            if trigger.event_type not in self.events:
+                raise CatalogError(f"trigger {trigger.key!r} fires on undeclared event {trigger.event_type!r}")
+        for event in self.events.values():
+            try:
+                msgspec.convert(event.sample, event.payload, strict=False)
+            except msgspec.ValidationError as exc:
+                raise CatalogError(f"sample of event {event.key!r} does not fit its payload: {exc}") from None
+        for action in self.actions.values():
+            if action.sample is not None:
+                try:
+                    msgspec.convert(action.sample, action.input, strict=False)
+                except msgspec.ValidationError as exc:
+                    raise CatalogError(f"sample input of action {action.key!r} is invalid: {exc}") from None
+
+    def describe(self) -> dict[str, Any]:
+        """The public form of the catalog, as `GET /v1/catalog` answers it."""
+        return {
+            "events": [
+                {"type": e.key, "description": e.description, "schema": e.schema(), "sample": e.sample,
+                 "postable": e.postable}
+                for e in sorted(self.events.values(), key=lambda e: e.key)
+            ],
+            "triggers": [
+                {"key": t.key, "label": t.label, "description": t.description, "event_type": t.event_type,
+                 "sample": t.sample, "output_fields": t.output_fields}
+                for t in sorted(self.triggers.values(), key=lambda t: t.key)
+            ],
+            "actions": [
+                {"key": a.key, "label": a.label, "description": a.description, "kind": a.kind, "scope": a.scope,
+                 "input_schema": msgspec.json.schema(a.input), "output_schema": msgspec.json.schema(a.output)}
+                for a in sorted(self.actions.values(), key=lambda a: a.key)
+            ],
+        }
+
+
+def _put(table: dict[str, Any], key: str, value: Any, what: str) -> None:
+    if key in table:
+        raise CatalogError(f"{what} {key!r} is declared twice")
+    table[key] = value
+
+
+def _label(key: str) -> str:
+    noun, _, verb = key.partition(".")
+    return f"{verb.replace('_', ' ').capitalize()} {noun.replace('_', ' ')}".strip()
+
+
+def output_fields(payload: type[msgspec.Struct]) -> list[dict[str, Any]]:
+    """Top-level fields of a payload, with their JSON types, for connector field lists."""
+    info = msgspec.inspect.type_info(payload)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return [{"key": f.name, "label": f.name.replace("_", " ").capitalize(), "type": _json_type(f.type),
+             "required": f.required} for f in info.fields]
+
+
+def _json_type(t: msgspec.inspect.Type) -> str:
+    if isinstance(t, msgspec.inspect.UnionType):
+        inner = [x for x in t.types if not isinstance(x, msgspec.inspect.NoneType)]
+        return _json_type(inner[0]) if len(inner) == 1 else "string"
+    names = {msgspec.inspect.IntType: "integer", msgspec.inspect.FloatType: "number",
+             msgspec.inspect.BoolType: "boolean", msgspec.inspect.DecimalType: "decimal",
+             msgspec.inspect.DateTimeType: "datetime", msgspec.inspect.DateType: "date",
+             msgspec.inspect.ListType: "array", msgspec.inspect.DictType: "object",
+             msgspec.inspect.StructType: "object"}
+    return names.get(type(t), "string")
+
+
+def build_catalog(providers: tuple[str, ...] = PROVIDERS) -> Catalog:
+    """Collect every provider's declarations and check them; raises CatalogError."""
+    catalog = Catalog()
+    for path in providers:
+        importlib.import_module(path).register(catalog)
+    catalog.validate()
+    return catalog

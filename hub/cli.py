@@ -1,0 +1,163 @@
+"""The `hub` command: serve, migrate, organizations, keys and demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any, Awaitable, Callable, TypeVar
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import create_engine, session_factory
+from hub.errors import HubError
+from hub.migrate import migrate
+from hub.settings import Settings, SettingsError, load_settings
+from hub.tenancy import service
+from hub.tenancy.auth import SCOPES
+from hub.tenancy.models import Organization
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings)
+        try:
+            async with session_factory(engine).begin() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except HubError as exc:
+        raise click.ClickException(exc.detail) from None
+
+
+@click.group()
+def main() -> None:
+    """The CRM integration hub."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (HUB_HOST).")
+@click.option("--port", default=None, type=int, help="Port to listen on (HUB_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Apply migrations, make a demo organization on first start, and serve the hub."""
+    import uvicorn
+
+    from hub.app import create_app
+
+    settings = _settings()
+    asyncio.run(migrate(settings))
+    host, port = host or settings.host, port or settings.port
+    if settings.demo_org_on_first_start:
+        _first_start(settings, f"http://{host}:{port}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
+                proxy_headers=True, server_header=False)
+
+
+def _first_start(settings: Settings, url: str) -> None:
+    async def work(session: AsyncSession) -> tuple[Organization, str] | None:
+        if await session.scalar(select(func.count()).select_from(Organization)):
+            return None
+        return await service.create_org(session, "Demo organization")
+
+    made = _in_session(settings, work)
+    if made is not None:
+        org, token = made
+        click.echo(f"Created organization {org.name} ({org.id}).")
+        click.echo(f"Its admin API key, shown only now: {token}")
+    click.echo(f"API docs: {url}/schema/swagger  (OpenAPI JSON at {url}/schema/openapi.json)")
+    click.echo(f"Health: {url}/health   Readiness: {url}/ready   Metrics: {url}/metrics")
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    asyncio.run(migrate(_settings()))
+    click.echo("Database is up to date.")
+
+
+@main.group()
+def org() -> None:
+    """Organizations."""
+
+
+@org.command("create")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help='Print {"org_id": …, "api_key": …}.')
+def org_create(name: str, as_json: bool) -> None:
+    """Create an organization and print its id and an admin API key."""
+    settings = _settings()
+    asyncio.run(migrate(settings))
+    org, token = _in_session(settings, lambda s: service.create_org(s, name))
+    _print({"org_id": org.id, "api_key": token}, as_json,
+           f"Organization {name}: {org.id}\nAdmin API key (shown only now): {token}")
+
+
+@main.group()
+def key() -> None:
+    """API keys."""
+
+
+@key.command("create")
+@click.argument("org_id")
+@click.option("--name", default="cli", show_default=True)
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES), default=("read", "write"),
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def key_create(org_id: str, name: str, scopes: tuple[str, ...], as_json: bool) -> None:
+    """Create an API key for an organization."""
+
+    async def work(session: AsyncSession) -> tuple[Any, str]:
+        if await session.get(Organization, org_id) is None:
+            raise click.ClickException(f"No organization {org_id}.")
+        return await service.create_key(session, org_id, name, list(scopes))
+
+    made, token = _in_session(_settings(), work)
+    _print({"id": made.id, "prefix": made.prefix, "scopes": made.scopes, "api_key": token}, as_json,
+           f"API key {made.prefix} ({', '.join(made.scopes)}), shown only now: {token}")
+
+
+@key.command("revoke")
+@click.argument("org_id")
+@click.argument("key")
+def key_revoke(org_id: str, key: str) -> None:
+    """Revoke a key by id or visible prefix."""
+    revoked = _in_session(_settings(), lambda s: service.revoke_key(s, org_id, key))
+    click.echo(f"Revoked {revoked.prefix}.")
+
+
+@main.command("demo-data")
+@click.option("--org", "org_id", default=None, help="Fill this organization instead of making a new one.")
+@click.option("--seed", default=7, show_default=True, help="Random seed, for the same data every time.")
+@click.option("--json", "as_json", is_flag=True)
+def demo_data(org_id: str | None, seed: int, as_json: bool) -> None:
+    """Create a realistic organization: reps, companies, contacts, leads, deals across stages, activities."""
+    from hub.demo import populate
+
+    settings = _settings()
+    asyncio.run(migrate(settings))
+    summary = _in_session(settings, lambda s: populate(s, org_id=org_id, seed=seed))
+    _print(summary, as_json, "\n".join(f"{k}: {v}" for k, v in summary.items()))
+
+
+def _print(payload: dict[str, Any], as_json: bool, text: str) -> None:
+    click.echo(json.dumps(payload) if as_json else text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Database plumbing: the declarative base, portable column types, ids, engines and sessions."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import uuid_utils
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from hub.settings import Settings
+
+__all__ = ["Base", "JSONType", "Money", "RecordMixin", "UTCDateTime", "create_engine", "new_id", "utcnow", "session_factory"]
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id(prefix: str) -> str:
+    """A time-ordered id: `prefix_` + base32hex of a UUIDv7, so newest-first is id order."""
+    raw = uuid_utils.uuid7().bytes
+    return f"{prefix}_{base64.b32hexencode(raw).decode().rstrip('=').lower()}"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Money(TypeDecorator[Decimal]):
+    """Exact decimals: NUMERIC on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        from sqlalchemy import Numeric
+
+        return dialect.type_descriptor(Numeric(20, 4) if dialect.name == "postgresql" else String(40))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return value if dialect.name == "postgresql" else str(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value).normalize() if not isinstance(value, Decimal) else value.normalize()
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class RecordMixin:
+    """Columns every record shares; lists are read newest first within one organization."""
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr
+    def org_id(cls) -> Mapped[str]:
+        return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        # Every UPDATE and DELETE checks the version it read, so concurrent writers never overwrite silently.
+        return {"version_id_col": cls.__table__.c.version}
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (Index(None, "org_id", "id"), Index(None, "org_id", "updated_at"), *cls.__extra_args__)
+
+    __extra_args__: tuple = ()
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.is_sqlite:
+        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    return create_async_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is turned off so that every transaction starts IMMEDIATE:
+    # a deferred one that reads and then writes fails at once with "database is locked".
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,42 @@
+"""Request-scoped dependencies: one session per request, committed before the answer is sent."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncGenerator
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.catalog import ActionContext
+from hub.tenancy.auth import Principal, authenticate
+
+__all__ = ["API_DEPENDENCIES", "provide_session"]
+
+
+async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """The request is the transaction boundary: commit on success, roll back on any error."""
+    async with state.sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+async def provide_principal(request: Request[Any, Any, Any], db: AsyncSession) -> Principal:
+    return await authenticate(request, db)
+
+
+async def provide_ctx(db: AsyncSession, principal: Principal) -> ActionContext:
+    return ActionContext(session=db, principal=principal)
+
+
+API_DEPENDENCIES = {
+    "db": Provide(provide_session),
+    "principal": Provide(provide_principal),
+    "ctx": Provide(provide_ctx),
+}

@@ -1,0 +1,1 @@
+"""The event outbox: every change writes its event in the same transaction."""

@@ -1,0 +1,91 @@
+"""`/v1/events`: post events from the wider CRM, and read the organization's event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from sqlalchemy import select
+
+from hub.catalog import ActionContext, Catalog
+from hub.errors import NotFound, ValidationFailed
+from hub.events.models import Event
+from hub.events.schemas import EventIn, EventOut, EventPage
+from hub.events.service import emit
+from hub.idempotency import Idempotency
+from hub.pagination import decode_cursor, encode_cursor
+
+__all__ = ["EventController"]
+
+
+def _out(event: Event) -> EventOut:
+    return msgspec.convert(event, EventOut, from_attributes=True)
+
+
+class EventController(Controller):
+    path = "/v1/events"
+    tags = ["Events"]
+
+    @post("/", status_code=201, summary="Post an event",
+          description="The type must be declared in the catalog as postable and `data` must fit its schema. "
+                      "Send `Idempotency-Key` to make retries safe for 24 hours.")
+    async def post_event(self, ctx: ActionContext, request: Request, data: EventIn,
+                         catalog: Catalog) -> Response[EventOut]:
+        idem = await Idempotency.of(request, ctx.session, ctx.org_id)
+        if (replayed := await idem.replay()) is not None:
+            return replayed
+        declared = catalog.events.get(data.type)
+        if declared is None:
+            raise ValidationFailed(f"Unknown event type {data.type!r}; see GET /v1/catalog.",
+                                   errors=[{"field": "type", "message": "not in the catalog"}])
+        if not declared.postable:
+            raise ValidationFailed(f"{data.type!r} is emitted by the hub itself and cannot be posted.",
+                                   errors=[{"field": "type", "message": "not postable"}])
+        try:
+            payload = msgspec.convert(data.data, declared.payload, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ValidationFailed(f"data does not fit {data.type!r}: {exc}",
+                                   errors=[{"field": "data", "message": str(exc)}]) from None
+        event = emit(ctx.session, ctx.org_id, data.type, msgspec.to_builtins(payload), source="api",
+                     subject_type=data.subject_type or declared.subject, subject_id=data.subject_id,
+                     occurred_at=data.occurred_at)
+        await ctx.session.flush()
+        body = _out(event)
+        await idem.remember(201, msgspec.to_builtins(body))
+        return Response(body, status_code=201)
+
+    @get("/", summary="List events", description="Newest first. `type` takes an exact type or `noun.*`.")
+    async def list_events(
+        self, ctx: ActionContext, limit: Annotated[int, Parameter(ge=1, le=200)] = 50, cursor: str | None = None,
+        type: str | None = None, subject_id: str | None = None, since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> EventPage:
+        query = select(Event).where(Event.org_id == ctx.org_id)
+        if type and type.endswith(".*"):
+            query = query.where(Event.type.startswith(type[:-1], autoescape=True))
+        elif type:
+            query = query.where(Event.type == type)
+        if subject_id:
+            query = query.where(Event.subject_id == subject_id)
+        if since:
+            query = query.where(Event.occurred_at >= since)
+        if until:
+            query = query.where(Event.occurred_at < until)
+        if cursor:
+            query = query.where(Event.id < decode_cursor("events", cursor))
+        rows = list((await ctx.session.execute(query.order_by(Event.id.desc()).limit(limit + 1))).scalars())
+        more = len(rows) > limit
+        return EventPage(data=[_out(e) for e in rows[:limit]],
+                         next_cursor=encode_cursor("events", rows[limit - 1].id) if more else None)
+
+    @get("/{event_id:str}", summary="Read an event")
+    async def read_event(self, ctx: ActionContext, event_id: str) -> EventOut:
+        event = await ctx.session.scalar(select(Event).where(Event.id == event_id, Event.org_id == ctx.org_id))
+        if event is None:
+            raise NotFound(f"No event {event_id!r} in this organization.")
+        return _out(event)
+
+

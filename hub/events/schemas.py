@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+__all__ = ["EventIn", "EventOut", "EventPage"]
+
+EventTypeName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", max_length=100)]
+
+
+class EventIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An event from the wider CRM; `data` must fit the schema its type declares in the catalog."""
+
+    type: EventTypeName
+    data: dict[str, Any]
+    occurred_at: datetime | None = None
+    subject_type: Annotated[str, Meta(max_length=30)] | None = None
+    subject_id: Annotated[str, Meta(max_length=40)] | None = None
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    id: str
+    type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    subject_type: str | None
+    subject_id: str | None
+    source: str
+
+
+class EventPage(msgspec.Struct, kw_only=True):
+    data: list[EventOut]
+    next_cursor: str | None

@@ -1,0 +1,33 @@
+"""Opaque cursors for newest-first lists: they name the last id seen and the list they belong to."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import msgspec
+
+from hub.errors import BadRequest
+
+__all__ = ["decode_cursor", "encode_cursor"]
+
+
+class _Cursor(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
+    list: str
+    before: str
+
+
+def encode_cursor(list_name: str, before: str) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(_Cursor(list_name, before))).decode().rstrip("=")
+
+
+def decode_cursor(list_name: str, cursor: str) -> str:
+    """The id to continue before; 400 for a cursor that is malformed or from another list."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = msgspec.json.decode(raw, type=_Cursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise BadRequest("The cursor is not valid; pass back `next_cursor` exactly as it was given.") from None
+    if decoded.list != list_name:
+        raise BadRequest("The cursor belongs to another list.")
+    return decoded.before

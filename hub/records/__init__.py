@@ -1,0 +1,1 @@
+"""The CRM record store: contacts, companies, leads, deals, activities, products and more."""

@@ -1,0 +1,120 @@
+"""The one place that reads the environment: every setting is `HUB_<NAME>`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from pathlib import Path
+from typing import Literal, Mapping
+
+import msgspec
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+PREFIX = "HUB_"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    """Runtime configuration of every hub process."""
+
+    data_dir: str = "var"
+    database_url: str = ""
+    broker_url: str = ""
+    secret_key: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    max_request_bytes: int = 1_048_576
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 100
+    idempotency_ttl_hours: int = 24
+    page_size_max: int = 200
+    db_pool_size: int = 10
+    relay_interval_seconds: float = 1.0
+    demo_org_on_first_start: bool = True
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secret_keys(self) -> list[bytes]:
+        """Encryption keys, current first; older ones still decrypt during a rotation."""
+        return [_decode_key(k) for k in self.secret_key.split(",")]
+
+
+def _decode_key(text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError):
+        raise SettingsError("HUB_SECRET_KEY must be base64 of 32 bytes (comma-separated for rotation)")
+    if len(raw) != 32:
+        raise SettingsError("HUB_SECRET_KEY must be base64 of 32 bytes (comma-separated for rotation)")
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from `HUB_*` variables; refuse with a message naming the bad one."""
+    env = os.environ if environ is None else environ
+    fields = {f.name: f for f in msgspec.structs.fields(Settings)}
+    raw: dict[str, object] = {}
+    for name in fields:
+        if (value := env.get(PREFIX + name.upper())) is not None:
+            raw[name] = value
+    raw.update(overrides)
+    for name, value in list(raw.items()):
+        try:
+            raw[name] = msgspec.convert(value, fields[name].type, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(f"{PREFIX}{name.upper()} is invalid: {exc}") from None
+    settings = Settings(**raw)  # type: ignore[arg-type]
+    return _complete(settings)
+
+
+def _complete(s: Settings) -> Settings:
+    data_dir = Path(s.data_dir)
+    changes: dict[str, object] = {}
+    database_url = s.database_url
+    if not database_url:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite+aiosqlite:///{(data_dir / 'hub.db').resolve()}"
+        changes["database_url"] = database_url
+    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
+        raise SettingsError("HUB_DATABASE_URL must be sqlite+aiosqlite://… or postgresql+asyncpg://…")
+    if database_url.startswith("postgresql://"):
+        changes["database_url"] = "postgresql+asyncpg://" + database_url.removeprefix("postgresql://")
+    if s.broker_url and not s.broker_url.startswith(("amqp://", "amqps://")):
+        raise SettingsError("HUB_BROKER_URL must be empty (embedded queue) or amqp://…")
+    if not s.public_url.startswith(("http://", "https://")):
+        raise SettingsError("HUB_PUBLIC_URL must be an http(s) URL")
+    for name in ("port", "max_request_bytes", "rate_limit_per_minute", "rate_limit_burst", "page_size_max"):
+        if getattr(s, name) <= 0:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be positive")
+    secret = s.secret_key or _embedded_secret(data_dir, database_url)
+    changes["secret_key"] = secret
+    settings = msgspec.structs.replace(s, **changes)
+    settings.secret_keys  # validates the key material now, not on first use
+    return settings
+
+
+def _embedded_secret(data_dir: Path, database_url: str) -> str:
+    """On the embedded default a key is made once beside the database; elsewhere it must be given."""
+    if not database_url.startswith("sqlite"):
+        raise SettingsError("HUB_SECRET_KEY is required when HUB_DATABASE_URL is not the embedded SQLite file")
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,1 @@
+"""Organizations, their users (sales reps) and API keys."""
