@@ -1,0 +1,165 @@
+"""Shared fixtures: every API test runs once on SQLite and once on PostgreSQL.
+
+PostgreSQL is at HUB_TEST_POSTGRES_URL (default: the local server, trust auth). Where it is down the
+PostgreSQL runs are skipped, except under CI=true, where they fail: CI must exercise both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Any, AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+
+from hub.app import create_app
+from hub.db import create_engine, session_factory
+from hub.migrate import upgrade
+from hub.settings import Settings, load_settings
+from hub.tenancy import service
+
+POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SECRET = base64.urlsafe_b64encode(b"k" * 32).decode()
+
+
+def _postgres_up() -> bool:
+    async def probe() -> None:
+        conn = await asyncpg.connect(POSTGRES_URL, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+        return True
+    except Exception:
+        return False
+
+
+POSTGRES_UP = _postgres_up()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not POSTGRES_UP:
+        raise pytest.UsageError(f"CI=true but PostgreSQL is unreachable at {POSTGRES_URL}")
+
+
+async def _fresh_postgres_db() -> str:
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}"
+
+
+async def make_settings(backend: str, tmp_path: Any, **overrides: Any) -> Settings:
+    """Settings on a fresh, migrated database of the given backend."""
+    url = await _fresh_postgres_db() if backend == "postgresql" else ""
+    settings = load_settings({}, data_dir=str(tmp_path), database_url=url, secret_key=SECRET, log_level="WARNING",
+                             demo_org_on_first_start=False, relay_interval_seconds=0.05, **overrides)
+    engine = create_engine(settings)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    return settings
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not POSTGRES_UP:
+        pytest.skip("PostgreSQL is not reachable")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+async def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return await make_settings(backend, tmp_path_factory.mktemp(backend), rate_limit_per_minute=100_000,
+                               rate_limit_burst=10_000)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """Requests go through the ASGI app in the tests' own event loop, with its lifespan (relay etc.) running."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:  # entered and left in one task, as anyio requires
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run_lifespan())
+    await started.wait()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub.test") as c:
+        yield c
+    stop.set()
+    await task
+
+
+@dataclass
+class Api:
+    """A client bound to one organization's key."""
+
+    client: httpx.AsyncClient
+    org_id: str
+    key: str
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}", **(headers or {})}
+
+    async def get(self, url: str, **kw: Any) -> httpx.Response:
+        return await self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    async def post(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return await self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    async def patch(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return await self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    async def delete(self, url: str, **kw: Any) -> httpx.Response:
+        return await self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    async def create(self, plural: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST and insist on 201; answers the created record."""
+        response = await self.post(f"/v1/{plural}", body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+async def new_org(app: Litestar, client: httpx.AsyncClient, name: str = "Org") -> Api:
+    async with app.state.sessions.begin() as session:
+        org, token = await service.create_org(session, f"{name} {uuid.uuid4().hex[:6]}")
+    return Api(client, org.id, token)
+
+
+@pytest.fixture
+async def api(app: Litestar, client: httpx.AsyncClient) -> Api:
+    """A fresh organization with an admin key."""
+    return await new_org(app, client, "Acme")
+
+
+@pytest.fixture
+async def other(app: Litestar, client: httpx.AsyncClient) -> Api:
+    """A second, unrelated organization."""
+    return await new_org(app, client, "Globex")
+
+
+@pytest.fixture
+def sessions(app: Litestar) -> Any:
+    return app.state.sessions
+
+
+__all__ = ["Api", "make_settings", "new_org", "session_factory"]
