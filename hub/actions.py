@@ -6,8 +6,9 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
+from litestar.params import FromPath
 
-from hub.catalog import ActionContext, Catalog
+from hub.deps import CatalogDep, Ctx
 from hub.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 
 __all__ = ["read_catalog", "run_action"]
@@ -15,13 +16,13 @@ __all__ = ["read_catalog", "run_action"]
 
 @get("/v1/catalog", summary="The catalog", tags=["Catalog"],
      description="Every event type with its schema and sample, every trigger and every action with its input schema.")
-async def read_catalog(ctx: ActionContext, catalog: Catalog) -> dict[str, Any]:
+async def read_catalog(ctx: Ctx, catalog: CatalogDep) -> dict[str, Any]:
     return catalog.describe()
 
 
 @post("/v1/actions/{key:str}", summary="Run an action", tags=["Catalog"], opt={"scope": "read"}, status_code=200,
       description="The body is the action's input, checked against its schema; the answer is `{\"data\": output}`.")
-async def run_action(ctx: ActionContext, catalog: Catalog, key: str, request: Request) -> dict[str, Any]:
+async def run_action(ctx: Ctx, catalog: CatalogDep, key: FromPath[str], request: Request) -> dict[str, Any]:
     action = catalog.actions.get(key)
     if action is None:
         raise NotFound(f"No action {key!r}; see GET /v1/catalog.")

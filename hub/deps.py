@@ -6,13 +6,16 @@ from typing import Any, AsyncGenerator
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.catalog import ActionContext
+from hub.catalog import ActionContext, Catalog
 from hub.tenancy.auth import Principal, authenticate
 
-__all__ = ["API_DEPENDENCIES", "provide_session"]
+__all__ = ["API_DEPENDENCIES", "CatalogDep", "Ctx", "provide_session"]
+
+Ctx = NamedDependency[ActionContext]
+CatalogDep = NamedDependency[Catalog]
 
 
 async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -25,13 +28,15 @@ async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
             raise
         else:
             await session.commit()
+            if session.info.pop("wrote_events", False):
+                state.relay.wake()
 
 
-async def provide_principal(request: Request[Any, Any, Any], db: AsyncSession) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Principal:
     return await authenticate(request, db)
 
 
-async def provide_ctx(db: AsyncSession, principal: Principal) -> ActionContext:
+async def provide_ctx(db: NamedDependency[AsyncSession], principal: NamedDependency[Principal]) -> ActionContext:
     return ActionContext(session=db, principal=principal)
 
 

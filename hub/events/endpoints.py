@@ -7,10 +7,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
-from hub.catalog import ActionContext, Catalog
+from hub.deps import CatalogDep, Ctx
 from hub.errors import NotFound, ValidationFailed
 from hub.events.models import Event
 from hub.events.schemas import EventIn, EventOut, EventPage
@@ -32,8 +32,8 @@ class EventController(Controller):
     @post("/", status_code=201, summary="Post an event",
           description="The type must be declared in the catalog as postable and `data` must fit its schema. "
                       "Send `Idempotency-Key` to make retries safe for 24 hours.")
-    async def post_event(self, ctx: ActionContext, request: Request, data: EventIn,
-                         catalog: Catalog) -> Response[EventOut]:
+    async def post_event(self, ctx: Ctx, request: Request, data: JSONBody[EventIn],
+                         catalog: CatalogDep) -> Response[EventOut]:
         idem = await Idempotency.of(request, ctx.session, ctx.org_id)
         if (replayed := await idem.replay()) is not None:
             return replayed
@@ -59,9 +59,10 @@ class EventController(Controller):
 
     @get("/", summary="List events", description="Newest first. `type` takes an exact type or `noun.*`.")
     async def list_events(
-        self, ctx: ActionContext, limit: Annotated[int, Parameter(ge=1, le=200)] = 50, cursor: str | None = None,
-        type: str | None = None, subject_id: str | None = None, since: datetime | None = None,
-        until: datetime | None = None,
+        self, ctx: Ctx, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: FromQuery[str | None] = None, type: FromQuery[str | None] = None,
+        subject_id: FromQuery[str | None] = None, since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
     ) -> EventPage:
         query = select(Event).where(Event.org_id == ctx.org_id)
         if type and type.endswith(".*"):
@@ -82,7 +83,7 @@ class EventController(Controller):
                          next_cursor=encode_cursor("events", rows[limit - 1].id) if more else None)
 
     @get("/{event_id:str}", summary="Read an event")
-    async def read_event(self, ctx: ActionContext, event_id: str) -> EventOut:
+    async def read_event(self, ctx: Ctx, event_id: FromPath[str]) -> EventOut:
         event = await ctx.session.scalar(select(Event).where(Event.id == event_id, Event.org_id == ctx.org_id))
         if event is None:
             raise NotFound(f"No event {event_id!r} in this organization.")

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import post
+from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
 from hub.catalog import ActionContext
+from hub.deps import Ctx
 from hub.db import utcnow
 from hub.errors import Conflict
 from hub.events.service import emit
@@ -74,5 +76,5 @@ async def convert(ctx: ActionContext, lead_id: str, options: LeadConversion) -> 
 
 @post("/v1/leads/{lead_id:str}/convert", summary="Convert a lead", tags=["Leads"], status_code=200,
       description="Creates the contact (and company, and deal when asked) and marks the lead converted.")
-async def convert_lead(ctx: ActionContext, lead_id: str, data: LeadConversion) -> LeadConverted:  # type: ignore[valid-type]
+async def convert_lead(ctx: Ctx, lead_id: FromPath[str], data: JSONBody[LeadConversion]) -> LeadConverted:  # type: ignore[valid-type]
     return await convert(ctx, lead_id, data)

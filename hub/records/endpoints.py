@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
-from hub.catalog import ActionContext
+from hub.deps import Ctx
 from hub.errors import BadRequest
 from hub.idempotency import Idempotency
 from hub.pagination import decode_cursor, encode_cursor
@@ -22,9 +22,9 @@ from hub.records.resource import Resource
 __all__ = ["controller_for", "etag", "parse_if_match", "select_fields"]
 
 PAGING = ("limit", "cursor", "fields", "updated_since")
-IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False,
-                                          description="The ETag of the version you read; 412 if it changed.")]
-Fields = Annotated[str | None, Parameter(description="Comma-separated fields to return; `id` always comes back.")]
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False,
+                                                description="The ETag of the version you read; 412 if it changed.")]
+Fields = Annotated[str | None, QueryParameter(description="Comma-separated fields to return; `id` always comes back.")]
 
 
 def etag(version: int) -> str:
@@ -65,7 +65,7 @@ def controller_for(r: Resource) -> type[Controller]:
     noun = r.name.replace("_", " ")
     Read, Create, Update, Page = r.read, r.create, r.update, r.page
 
-    async def create_record(self: Any, ctx: ActionContext, request: Request, data: Create) -> Response[Read]:
+    async def create_record(self: Any, ctx: Ctx, request: Request, data: JSONBody[Create]) -> Response[Read]:
         idem = await Idempotency.of(request, ctx.session, ctx.org_id)
         if (replayed := await idem.replay()) is not None:
             return replayed
@@ -73,17 +73,17 @@ def controller_for(r: Resource) -> type[Controller]:
         await idem.remember(201, msgspec.to_builtins(r.to_read(row)))
         return _one(r, row, 201)
 
-    async def read_record(self: Any, ctx: ActionContext, record_id: str, fields: Fields = None) -> Response[Read]:
+    async def read_record(self: Any, ctx: Ctx, record_id: FromPath[str], fields: Fields = None) -> Response[Read]:
         return _one(r, await service.get(ctx, r, record_id), names=select_fields(r, fields))
 
-    async def update_record(self: Any, ctx: ActionContext, record_id: str, data: Update,
+    async def update_record(self: Any, ctx: Ctx, record_id: FromPath[str], data: JSONBody[Update],
                             if_match: IfMatch = None) -> Response[Read]:
         return _one(r, await service.update(ctx, r, record_id, data, parse_if_match(if_match)))
 
-    async def delete_record(self: Any, ctx: ActionContext, record_id: str, if_match: IfMatch = None) -> None:
+    async def delete_record(self: Any, ctx: Ctx, record_id: FromPath[str], if_match: IfMatch = None) -> None:
         await service.delete(ctx, r, record_id, parse_if_match(if_match))
 
-    async def list_records(self: Any, ctx: ActionContext, request: Request, **params: Any) -> Page:
+    async def list_records(self: Any, ctx: Ctx, request: Request, **params: Any) -> Page:
         allowed = set(PAGING) | set(r.filters)
         if unknown := set(request.query_params) - allowed:
             raise BadRequest(f"Unknown query parameters: {', '.join(sorted(unknown))}; filters are "
@@ -119,17 +119,17 @@ def _list_signature(fn: Any, r: Resource) -> None:
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-        inspect.Parameter("ctx", keyword, annotation=ActionContext),
+        inspect.Parameter("ctx", keyword, annotation=Ctx),
         inspect.Parameter("request", keyword, annotation=Request),
         inspect.Parameter("limit", keyword, default=50,
-                          annotation=Annotated[int, Parameter(ge=1, le=max_page, description="Page size")]),
+                          annotation=Annotated[int, QueryParameter(ge=1, le=max_page, description="Page size")]),
         inspect.Parameter("cursor", keyword, default=None, annotation=Annotated[
-            str | None, Parameter(description="`next_cursor` of the previous page")]),
+            str | None, QueryParameter(description="`next_cursor` of the previous page")]),
         inspect.Parameter("fields", keyword, default=None, annotation=Fields),
         inspect.Parameter("updated_since", keyword, default=None, annotation=Annotated[
-            datetime | None, Parameter(description="Only records updated at or after this time (ISO 8601)")]),
+            datetime | None, QueryParameter(description="Only records updated at or after this time (ISO 8601)")]),
     ]
     for name in r.filters:
-        params.append(inspect.Parameter(name, keyword, default=None, annotation=r.field_types[name] | None))
+        params.append(inspect.Parameter(name, keyword, default=None, annotation=FromQuery[r.field_types[name] | None]))
     fn.__signature__ = inspect.Signature(params, return_annotation=r.page)
     fn.__annotations__ = {p.name: p.annotation for p in params[1:]} | {"return": r.page}

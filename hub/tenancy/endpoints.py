@@ -6,10 +6,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
-from hub.catalog import ActionContext
+from hub.deps import Ctx
 from hub.errors import NotFound
 from hub.pagination import decode_cursor, encode_cursor
 from hub.tenancy import service
@@ -21,7 +21,7 @@ __all__ = ["ApiKeyController", "me"]
 
 @get("/v1/me", summary="Who am I", tags=["Organization"],
      description="The organization and key behind the request; connectors use it to test a connection.")
-async def me(ctx: ActionContext) -> Me:
+async def me(ctx: Ctx) -> Me:
     org = await ctx.session.get(Organization, ctx.org_id)
     assert org is not None
     p = ctx.principal
@@ -40,13 +40,13 @@ class ApiKeyController(Controller):
 
     @post("/", status_code=201, summary="Create an API key",
           description="The full key is in this answer only; the hub keeps just its hash.")
-    async def create_key(self, ctx: ActionContext, data: ApiKeyCreate) -> ApiKeyCreated:
+    async def create_key(self, ctx: Ctx, data: JSONBody[ApiKeyCreate]) -> ApiKeyCreated:
         key, token = await service.create_key(ctx.session, ctx.org_id, data.name, list(data.scopes), data.expires_at)
         return ApiKeyCreated(**msgspec.structs.asdict(_out(key)), key=token)
 
     @get("/", summary="List API keys")
-    async def list_keys(self, ctx: ActionContext, limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-                        cursor: str | None = None) -> ApiKeyPage:
+    async def list_keys(self, ctx: Ctx, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+                        cursor: FromQuery[str | None] = None) -> ApiKeyPage:
         query = select(ApiKey).where(ApiKey.org_id == ctx.org_id)
         if cursor:
             query = query.where(ApiKey.id < decode_cursor("api_keys", cursor))
@@ -56,14 +56,14 @@ class ApiKeyController(Controller):
                           next_cursor=encode_cursor("api_keys", rows[limit - 1].id) if more else None)
 
     @get("/{key_id:str}", summary="Read an API key")
-    async def read_key(self, ctx: ActionContext, key_id: str) -> ApiKeyOut:
+    async def read_key(self, ctx: Ctx, key_id: FromPath[str]) -> ApiKeyOut:
         key = await ctx.session.scalar(select(ApiKey).where(ApiKey.org_id == ctx.org_id, ApiKey.id == key_id))
         if key is None:
             raise NotFound(f"No API key {key_id!r} in this organization.")
         return _out(key)
 
     @delete("/{key_id:str}", summary="Revoke an API key", description="Takes effect on the next request.")
-    async def revoke(self, ctx: ActionContext, key_id: str) -> None:
+    async def revoke(self, ctx: Ctx, key_id: FromPath[str]) -> None:
         await service.revoke_key(ctx.session, ctx.org_id, key_id)
 
 
