@@ -49,8 +49,12 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"CI=true but PostgreSQL is unreachable at {POSTGRES_URL}")
 
 
+_CREATED: list[str] = []
+
+
 async def _fresh_postgres_db() -> str:
     name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    _CREATED.append(name)
     conn = await asyncpg.connect(POSTGRES_URL)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
@@ -71,6 +75,22 @@ async def make_settings(backend: str, tmp_path: Any, **overrides: Any) -> Settin
     finally:
         await engine.dispose()
     return settings
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the databases this run made; FORCE ends connections still held by pools."""
+    if not _CREATED:
+        return
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(POSTGRES_URL)
+        try:
+            for name in _CREATED:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
