@@ -155,6 +155,20 @@ def demo_data(org_id: str | None, seed: int, as_json: bool) -> None:
     _print(summary, as_json, "\n".join(f"{k}: {v}" for k, v in summary.items()))
 
 
+@main.command("catalog-docs")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+def catalog_docs(out: str | None) -> None:
+    """Write the event and action catalog as Markdown."""
+    from hub.catalog import build_catalog
+
+    text = build_catalog().markdown()
+    if out:
+        with open(out, "w") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
 def _print(payload: dict[str, Any], as_json: bool, text: str) -> None:
     click.echo(json.dumps(payload) if as_json else text)
 

@@ -95,3 +95,11 @@ class TestCatalogApi:
 
     async def test_answers_404_for_an_unknown_action(self, api: Api) -> None:
         assert (await api.post("/v1/actions/nothing.here", {})).status_code == 404
+
+
+class TestGeneratedDocs:
+    def test_docs_catalog_page_matches_the_declarations(self) -> None:
+        from pathlib import Path
+
+        page = Path(__file__).parent.parent / "docs" / "catalog.md"
+        assert page.read_text() == build_catalog().markdown(), "run `hub catalog-docs --out docs/catalog.md`"

@@ -43,16 +43,20 @@ def register(catalog: Catalog) -> None:
                 "converted_company_id": "com_06bqv0e7c1k2", "converted_deal_id": "dea_06bqv0e7c1k2"}))
 
 
+def _a(noun: str) -> str:
+    return f"{'An' if noun[0] in 'aeiou' else 'A'} {noun}"
+
+
 def _record_events(catalog: Catalog, r: Resource) -> None:
     noun = r.name.replace("_", " ")
-    catalog.add_event(EventType(key=f"{r.name}.created", description=f"A {noun} was created.", payload=r.read,
+    catalog.add_event(EventType(key=f"{r.name}.created", description=f"{_a(noun)} was created.", payload=r.read,
                                 sample=r.sample, subject=r.name))
     changed = [k for k in r.sample if k not in ("id", "created_at", "updated_at", "version")][:1]
     catalog.add_event(EventType(
-        key=f"{r.name}.updated", description=f"A {noun} was changed; `previous` holds the old values.",
+        key=f"{r.name}.updated", description=f"{_a(noun)} was changed; `previous` holds the old values.",
         payload=r.updated, subject=r.name,
         sample={**r.sample, "version": 2, "changed_fields": changed, "previous": {k: r.sample[k] for k in changed}}))
-    catalog.add_event(EventType(key=f"{r.name}.deleted", description=f"A {noun} was deleted; data is its last state.",
+    catalog.add_event(EventType(key=f"{r.name}.deleted", description=f"{_a(noun)} was deleted; data is its last state.",
                                 payload=r.read, sample=r.sample, subject=r.name))
 
 
@@ -61,7 +65,7 @@ def _create(r: Resource) -> Action:
         return r.to_read(await service.create(ctx, r, data))
 
     return Action(key=f"{r.name}.create", label=f"Create {r.name.replace('_', ' ')}", kind="create",
-                  description=f"Create a {r.name.replace('_', ' ')}.", input=r.create, output=r.read, handler=handler,
+                  description=f"Create {_a(r.name.replace('_', ' ')).lower()}.", input=r.create, output=r.read, handler=handler,
                   scope=r.write_scope)
 
 
@@ -76,7 +80,7 @@ def _update(r: Resource) -> Action:
         return r.to_read(await service.update(ctx, r, data.id, changes))
 
     return Action(key=f"{r.name}.update", label=f"Update {r.name.replace('_', ' ')}", kind="update",
-                  description=f"Change some fields of a {r.name.replace('_', ' ')}.", input=schema, output=r.read,
+                  description=f"Change some fields of {_a(r.name.replace('_', ' ')).lower()}.", input=schema, output=r.read,
                   handler=handler, scope=r.write_scope)
 
 
