@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 
+from typing import Any
+
 import msgspec
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import BadRequest
 
-__all__ = ["decode_cursor", "encode_cursor"]
+__all__ = ["decode_cursor", "encode_cursor", "newest_first"]
 
 
 class _Cursor(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
@@ -31,3 +35,13 @@ def decode_cursor(list_name: str, cursor: str) -> str:
     if decoded.list != list_name:
         raise BadRequest("The cursor belongs to another list.")
     return decoded.before
+
+
+async def newest_first(session: AsyncSession, query: Select[Any], id_column: Any, list_name: str,
+                       cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page of `query` in descending id order, and the cursor of the next page if there is one."""
+    if cursor:
+        query = query.where(id_column < decode_cursor(list_name, cursor))
+    rows = list((await session.execute(query.order_by(id_column.desc()).limit(limit + 1))).scalars())
+    more = len(rows) > limit
+    return rows[:limit], encode_cursor(list_name, rows[limit - 1].id) if more else None

@@ -16,7 +16,7 @@ from hub.events.models import Event
 from hub.events.schemas import EventIn, EventOut, EventPage
 from hub.events.service import emit
 from hub.idempotency import Idempotency
-from hub.pagination import decode_cursor, encode_cursor
+from hub.pagination import newest_first
 
 __all__ = ["EventController"]
 
@@ -75,12 +75,8 @@ class EventController(Controller):
             query = query.where(Event.occurred_at >= since)
         if until:
             query = query.where(Event.occurred_at < until)
-        if cursor:
-            query = query.where(Event.id < decode_cursor("events", cursor))
-        rows = list((await ctx.session.execute(query.order_by(Event.id.desc()).limit(limit + 1))).scalars())
-        more = len(rows) > limit
-        return EventPage(data=[_out(e) for e in rows[:limit]],
-                         next_cursor=encode_cursor("events", rows[limit - 1].id) if more else None)
+        rows, next_cursor = await newest_first(ctx.session, query, Event.id, "events", cursor, limit)
+        return EventPage(data=[_out(e) for e in rows], next_cursor=next_cursor)
 
     @get("/{event_id:str}", summary="Read an event")
     async def read_event(self, ctx: Ctx, event_id: FromPath[str]) -> EventOut:

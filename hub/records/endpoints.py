@@ -15,7 +15,6 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from hub.deps import Ctx
 from hub.errors import BadRequest
 from hub.idempotency import Idempotency
-from hub.pagination import decode_cursor, encode_cursor
 from hub.records import service
 from hub.records.resource import Resource
 
@@ -90,11 +89,10 @@ def controller_for(r: Resource) -> type[Controller]:
                              f"{', '.join(r.filters) or 'none'}.")
         names = select_fields(r, params.pop("fields"))
         cursor, limit, since = params.pop("cursor"), params.pop("limit"), params.pop("updated_since")
-        before = decode_cursor(r.plural, cursor) if cursor else None
         filters = {k: v for k, v in params.items() if v is not None}
-        rows, last = await service.list_page(ctx, r, filters=filters, updated_since=since, before=before, limit=limit)
-        return Page(data=[_shape(r, row, names) for row in rows],
-                    next_cursor=encode_cursor(r.plural, last) if last else None)
+        rows, next_cursor = await service.list_page(ctx, r, filters=filters, updated_since=since, cursor=cursor,
+                                                    limit=limit)
+        return Page(data=[_shape(r, row, names) for row in rows], next_cursor=next_cursor)
 
     _list_signature(list_records, r)
     handlers = {

@@ -16,6 +16,7 @@ from hub.catalog import ActionContext
 from hub.db import new_id, utcnow
 from hub.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from hub.events.service import emit
+from hub.pagination import newest_first
 from hub.records import custom_fields
 from hub.records.resource import Resource
 
@@ -33,16 +34,12 @@ async def get(ctx: ActionContext, r: Resource, record_id: str) -> Any:
 
 
 async def list_page(ctx: ActionContext, r: Resource, *, filters: dict[str, Any], updated_since: datetime | None,
-                    before: str | None, limit: int) -> tuple[list[Any], str | None]:
-    """One page, newest first; the second item is the id to continue before, if there is more."""
+                    cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page, newest first, and the cursor of the next page if there is more."""
     query = _scoped(ctx, r, filters)
     if updated_since is not None:
         query = query.where(r.model.updated_at >= updated_since)
-    if before is not None:
-        query = query.where(r.model.id < before)
-    rows = list((await ctx.session.execute(query.order_by(r.model.id.desc()).limit(limit + 1))).scalars())
-    more = len(rows) > limit
-    return rows[:limit], rows[limit - 1].id if more else None
+    return await newest_first(ctx.session, query, r.model.id, r.plural, cursor, limit)
 
 
 async def find(ctx: ActionContext, r: Resource, criteria: dict[str, Any], limit: int = 10) -> list[Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hub.deps import Ctx
 from hub.errors import NotFound
-from hub.pagination import decode_cursor, encode_cursor
+from hub.pagination import newest_first
 from hub.tenancy import service
 from hub.tenancy.models import ApiKey, Organization
 from hub.tenancy.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeyPage, Me
@@ -48,12 +48,8 @@ class ApiKeyController(Controller):
     async def list_keys(self, ctx: Ctx, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
                         cursor: FromQuery[str | None] = None) -> ApiKeyPage:
         query = select(ApiKey).where(ApiKey.org_id == ctx.org_id)
-        if cursor:
-            query = query.where(ApiKey.id < decode_cursor("api_keys", cursor))
-        rows = list((await ctx.session.execute(query.order_by(ApiKey.id.desc()).limit(limit + 1))).scalars())
-        more = len(rows) > limit
-        return ApiKeyPage(data=[_out(k) for k in rows[:limit]],
-                          next_cursor=encode_cursor("api_keys", rows[limit - 1].id) if more else None)
+        rows, next_cursor = await newest_first(ctx.session, query, ApiKey.id, "api_keys", cursor, limit)
+        return ApiKeyPage(data=[_out(k) for k in rows], next_cursor=next_cursor)
 
     @get("/{key_id:str}", summary="Read an API key")
     async def read_key(self, ctx: Ctx, key_id: FromPath[str]) -> ApiKeyOut:
