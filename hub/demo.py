@@ -46,7 +46,6 @@ Northstar Media|Media|New York|NY|US|212
 Coastal Hospitality Group|Hospitality|Miami|FL|US|305
 Evergreen Biotech|Biotechnology|San Diego|CA|US|619
 Copper Canyon Solar|Energy|Phoenix|AZ|US|602
-Prairie Agritech|Agriculture|Omaha|NE|US|402
 Tidewater Pharmaceuticals|Pharmaceuticals|Raleigh|NC|US|919
 Thames Valley Insurance|Insurance|Reading|England|GB|
 Maple Leaf Outfitters|Retail|Toronto|ON|CA|
@@ -56,68 +55,66 @@ Fjord Maritime|Shipping|Bergen|Vestland|NO|
 Kookaburra Travel|Travel|Sydney|NSW|AU|
 Sakura Robotics|Robotics|Osaka|Osaka|JP|
 Grachten Payments|Financial Services|Amsterdam|NH|NL|
-Andes Mining|Mining|Santiago|RM|CL|
-Lotus Cloud Services|Software|Bengaluru|KA|IN|
-Liffey Data|Software|Dublin|D|IE|
-Sertao Agro|Agriculture|Sao Paulo|SP|BR|"""
+Lotus Cloud Services|Software|Bengaluru|KA|IN|"""
 
-FIRST = ("Olivia Liam Emma Noah Ava Mateo Sofia Lucas Mia Ethan Amara Hiro Chloe Rahul Zoe Diego Hannah Omar "
-         "Grace Felix Nina Jonas Leah Arjun Isabel Kwame Clara Yuki Aisha Daniel").split()
+FIRST = ("Olivia Liam Emma Noah Ava Mateo Sofia Lucas Mia Ethan Amara Hiro Chloe Rahul Zoe Diego Hannah "
+         "Omar Grace Felix Nina Jonas Leah Arjun Isabel Kwame Clara Yuki Aisha Daniel").split()
 LAST = ("Smith Garcia Johnson Nguyen Patel Kim Meyer Rossi Silva Brown Tanaka Dubois Wilson Martin Lopez "
-        "Andersen Cohen Murphy Schmidt Singh Okafor Park Moreau Jensen Costa Walker Ali Fischer Lee Reed").split()
+        "Cohen Murphy Schmidt Singh Okafor Park Moreau Jensen Costa Walker Ali Fischer Lee Reed").split()
 TITLES = ("CEO", "CFO", "CTO", "VP of Sales", "VP of Operations", "Head of IT", "Procurement Manager",
           "Operations Director", "Finance Manager", "IT Director", "Product Manager", "Office Manager")
-LEAD_WORDS = ("Atlas Vertex Orbit Nimbus Quantum Beacon Crescent Falcon Horizon Juniper Sterling Aurora",
-              "Dynamics Labs Systems Partners Networks Studios Ventures Health Foods Logistics Solutions Works")
+LEAD_WORDS = ("Atlas Vertex Orbit Nimbus Quantum Beacon Crescent Falcon Horizon Juniper Aurora".split(),
+              "Dynamics Labs Systems Partners Networks Studios Ventures Health Foods Solutions Works".split())
 SOURCES = ("website", "webinar", "referral", "trade show", "cold call", "linkedin", "partner")
-PRODUCTS_DATA = [("Starter seat (annual)", "NW-START-1Y", 240, "One Starter seat for a year.", True),
-                 ("Pro seat (annual)", "NW-PRO-1Y", 600, "One Pro seat for a year, with automation.", True),
-                 ("Enterprise seat (annual)", "NW-ENT-1Y", 1200, "One Enterprise seat with SSO and audit.", True),
-                 ("Onboarding package", "NW-ONBOARD", 5000, "Guided setup and admin training.", False),
-                 ("Premium support (annual)", "NW-SUP-1Y", 8000, "24/7 support with a named engineer.", False)]
+PRODUCTS_DATA = [("Starter seat (annual)", "NW-START-1Y", 240, "One Starter seat for a year."),
+                 ("Pro seat (annual)", "NW-PRO-1Y", 600, "One Pro seat for a year, with automation."),
+                 ("Enterprise seat (annual)", "NW-ENT-1Y", 1200, "One Enterprise seat with SSO and audit."),
+                 ("Onboarding package", "NW-ONBOARD", 5000, "Guided setup and admin training."),
+                 ("Premium support (annual)", "NW-SUP-1Y", 8000, "24/7 support with a named engineer.")]
 DEAL_LABELS = ("Platform rollout", "Expansion", "Renewal", "Pilot", "Annual contract", "Regional rollout")
-LOST_REASONS = ("Went with a competitor", "No budget this year", "Timing: project postponed",
-                "Missing integration", "No decision maker engaged")
+LOST_REASONS = ("Went with a competitor", "No budget this year", "Project postponed", "Missing integration",
+                "No decision maker engaged")
 ACTIVITY_TEXT = {
     "call": ("Discovery call", "Follow-up call", "Pricing discussion", "Check-in call", "Renewal call"),
     "email": ("Proposal attached", "Next steps", "Security questionnaire", "Recap of our meeting", "Quote"),
-    "meeting": ("Product demo", "Kickoff meeting", "Executive briefing", "Technical deep dive", "Contract review"),
-    "note": ("Budget approved for next quarter.", "Champion is the VP of Operations.",
-             "Evaluating two competitors.", "Legal review expected to take two weeks.",
-             "Wants SSO and audit logs before signing."),
+    "meeting": ("Product demo", "Kickoff meeting", "Executive briefing", "Deep dive", "Contract review"),
+    "note": ("Budget approved for next quarter.", "Champion is the VP of Operations.", "Evaluating rivals.",
+             "Legal review takes two weeks.", "Wants SSO and audit logs before signing."),
 }
 
 
 async def populate(session: AsyncSession, *, org_id: str | None, seed: int) -> dict[str, Any]:
     """Fill an organization (a new one when org_id is None) with demo data; answers a summary."""
-    rng = random.Random(seed)
-    summary: dict[str, Any] = {}
+    rng, summary = random.Random(seed), {}
     if org_id is None:
         org, token = await create_org(session, "Northwind Traders")
-        org_id = org.id
-        summary = {"org_id": org.id, "api_key": token}
+        org_id, summary = org.id, {"org_id": org.id, "api_key": token}
     elif await session.get(Organization, org_id) is None:
         raise NotFound(f"No organization {org_id!r}.")
-    ctx = ActionContext(session=session, principal=Principal(key_id="demo", org_id=org_id, prefix="demo",
-                                                             scopes=frozenset({"admin"})))
+    principal = Principal(key_id="demo", org_id=org_id, prefix="demo", scopes=frozenset({"admin"}))
+    ctx = ActionContext(session=session, principal=principal)
     users = [await _ensure(ctx, USERS, "email", fields) for fields in _users()]
-    products = [await _ensure(ctx, PRODUCTS, "sku", fields) for fields in _products()]
+    products = [await _ensure(ctx, PRODUCTS, "sku", {"name": name, "sku": sku, "unit_price": Decimal(price),
+                                                      "description": text})
+                for name, sku, price, text in PRODUCTS_DATA]
     owners = [u.id for u in users]
     companies = [await _create(ctx, COMPANIES, f) for f in _companies(rng, owners)]
     contacts = [await _create(ctx, CONTACTS, f) for f in _contacts(rng, companies)]
     leads = [await _create(ctx, LEADS, f) for f in _leads(rng, owners)]
-    converted = await _convert(ctx, rng, leads[:3])
+    stages = await _stages(ctx)
+    converted = [await convert(ctx, lead.id, LeadConversion(
+        create_deal=True, deal_name=f"{lead.company_name}: Pilot", deal_stage=stages[min(1, len(stages) - 1)],
+        deal_amount=Decimal(rng.randrange(5, 40) * 1000))) for lead in leads[:3]]
     companies += [c.company for c in converted]
     contacts += [c.contact for c in converted]
-    deals, line_items = await _deals(ctx, rng, companies, contacts, products)
+    deals, line_items = await _deals(ctx, rng, stages, companies, contacts, products)
     deals += [c.deal for c in converted]
     activities = [await _create(ctx, ACTIVITIES, f) for f in _activities(rng, owners, contacts, deals)]
+    won, lost = (sum(d.status == status for d in deals) for status in ("won", "lost"))
     return summary | {
-        "users": len(users), "products": len(products), "companies": len(companies), "contacts": len(contacts),
-        "leads": len(leads), "converted_leads": len(converted), "deals": len(deals),
-        "deals_won": sum(d.status == "won" for d in deals), "deals_lost": sum(d.status == "lost" for d in deals),
-        "line_items": line_items, "activities": len(activities),
-    }
+        "users": len(users), "products": len(products), "companies": len(companies), "leads": len(leads),
+        "contacts": len(contacts), "converted_leads": len(converted), "deals": len(deals), "deals_won": won,
+        "deals_lost": lost, "line_items": line_items, "activities": len(activities)}
 
 
 async def _create(ctx: ActionContext, r: Resource, fields: dict[str, Any]) -> Any:
@@ -126,9 +123,16 @@ async def _create(ctx: ActionContext, r: Resource, fields: dict[str, Any]) -> An
 
 
 async def _ensure(ctx: ActionContext, r: Resource, key: str, fields: dict[str, Any]) -> Any:
-    """The record whose unique `key` matches, created when absent, so an organization can be filled twice."""
+    """The record whose unique `key` matches, made when absent, so an organization can be filled twice."""
     found = await service.find(ctx, r, {key: fields[key]}, limit=1)
     return found[0] if found else await _create(ctx, r, fields)
+
+
+async def _stages(ctx: ActionContext) -> list[str]:
+    """Stage keys of the organization's default pipeline."""
+    stages = await ctx.session.scalar(select(Pipeline.stages).where(Pipeline.org_id == ctx.org_id)
+                                      .order_by(Pipeline.is_default.desc(), Pipeline.id).limit(1))
+    return [stage["key"] for stage in stages]
 
 
 def _slug(name: str) -> str:
@@ -147,16 +151,10 @@ def _users() -> list[dict[str, Any]]:
              "phone": f"+14155550{110 + i}"} for i, (name, role) in enumerate(TEAM)]
 
 
-def _products() -> list[dict[str, Any]]:
-    """The price list."""
-    return [{"name": name, "sku": sku, "unit_price": Decimal(price), "description": text}
-            for name, sku, price, text, _ in PRODUCTS_DATA]
-
-
 def _companies(rng: random.Random, owners: list[str]) -> list[dict[str, Any]]:
-    """About 25 customers and prospects across industries and countries."""
+    """Twenty-five customers and prospects across industries and countries."""
     rows = rng.sample([line.split("|") for line in COMPANY_POOL.splitlines()], 25)
-    return [{"name": name, "domain": f"{_slug(name)}.example", "website": f"https://www.{_slug(name)}.example",
+    return [{"name": name, "domain": f"{_slug(name)}.example", "website": f"https://{_slug(name)}.example",
              "industry": industry, "city": city, "region": region, "country": country,
              "phone": _phone(area, rng) if area else None, "owner_id": rng.choice(owners),
              "employee_count": (size := rng.choice((12, 45, 120, 350, 800, 2400, 9000))),
@@ -168,8 +166,7 @@ def _person(rng: random.Random, domain: str, seen: set[str]) -> dict[str, Any]:
     """A name and email not used before in this run."""
     while True:
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        email = f"{first}.{last}@{domain}".lower()
-        if email not in seen:
+        if (email := f"{first}.{last}@{domain}".lower()) not in seen:
             seen.add(email)
             return {"first_name": first, "last_name": last, "email": email, "title": rng.choice(TITLES)}
 
@@ -185,72 +182,50 @@ def _contacts(rng: random.Random, companies: list[Any]) -> list[dict[str, Any]]:
 def _leads(rng: random.Random, owners: list[str]) -> list[dict[str, Any]]:
     """Thirty prospects; the first three are qualified, ready to convert."""
     seen: set[str] = set()
-    adjectives, nouns = (words.split() for words in LEAD_WORDS)
     statuses = ["qualified"] * 3 + rng.choices(("new", "contacted", "qualified", "unqualified"),
                                                weights=(4, 3, 2, 1), k=27)
     leads = []
     for status in statuses:
-        company = f"{rng.choice(adjectives)} {rng.choice(nouns)}"
+        company = f"{rng.choice(LEAD_WORDS[0])} {rng.choice(LEAD_WORDS[1])}"
         leads.append({**_person(rng, f"{_slug(company)}.example", seen), "company_name": company,
                       "phone": _phone(rng.choice(("212", "312", "415", "512", "617")), rng), "status": status,
                       "source": rng.choice(SOURCES), "owner_id": rng.choice(owners)})
     return leads
 
 
-async def _convert(ctx: ActionContext, rng: random.Random, leads: list[Any]) -> list[Any]:
-    """Convert qualified leads into a company, contact and deal each."""
-    stages = await _stages(ctx)
-    return [await convert(ctx, lead.id, LeadConversion(
-        create_deal=True, deal_name=f"{lead.company_name}: Pilot", deal_amount=Decimal(rng.randrange(5, 40) * 1000),
-        deal_stage=stages[min(1, len(stages) - 1)])) for lead in leads]
+def _line_plan(rng: random.Random, products: list[Any]) -> list[tuple[Any, Decimal, Decimal]]:
+    """One to three (product, quantity, discount percent) lines; seats sell by the dozen, the rest singly."""
+    picked = rng.sample(products, rng.randint(1, 3))
+    return [(p, Decimal(rng.randrange(5, 200) if "seat" in p.name else 1), Decimal(rng.choice((0, 5, 10))))
+            for p in picked]
 
 
-async def _stages(ctx: ActionContext) -> list[str]:
-    """Stage keys of the organization's default pipeline."""
-    stages = await ctx.session.scalar(select(Pipeline.stages).where(Pipeline.org_id == ctx.org_id)
-                                      .order_by(Pipeline.is_default.desc(), Pipeline.id).limit(1))
-    return [stage["key"] for stage in stages]
-
-
-def _plan_items(rng: random.Random, products: list[Any]) -> list[tuple[Any, Decimal, Decimal]]:
-    """One to three (product, quantity, discount) lines."""
-    lines = []
-    for product in rng.sample(products, rng.randint(1, 3)):
-        seats = next(per_seat for _, sku, _, _, per_seat in PRODUCTS_DATA if sku == product.sku)
-        lines.append((product, Decimal(rng.randrange(5, 200) if seats else 1), Decimal(rng.choice((0, 0, 5, 10, 15)))))
-    return lines
-
-
-def _total(lines: list[tuple[Any, Decimal, Decimal]]) -> Decimal:
-    """What the line items add up to, priced as LineItem.amount prices them."""
-    return sum(((q * p.unit_price * (100 - d) / 100).quantize(Decimal("0.01")) for p, q, d in lines), Decimal(0))
-
-
-async def _deals(ctx: ActionContext, rng: random.Random, companies: list[Any], contacts: list[Any],
-                 products: list[Any]) -> tuple[list[Any], int]:
+async def _deals(ctx: ActionContext, rng: random.Random, stages: list[str], companies: list[Any],
+                 contacts: list[Any], products: list[Any]) -> tuple[list[Any], int]:
     """Forty deals across the stages, some won and some lost; answers them and the line items made."""
-    stages, today, deals, items = await _stages(ctx), utcnow().date(), [], 0
+    today, deals, items = utcnow().date(), [], 0
     outcomes = ["won"] * 7 + ["lost"] * 5 + ["open"] * 28
     rng.shuffle(outcomes)
     for outcome in outcomes:
         company = rng.choice(companies)
         people = [c.id for c in contacts if c.company_id == company.id]
-        lines = _plan_items(rng, products) if rng.random() < 0.4 else []
+        lines = _line_plan(rng, products) if rng.random() < 0.4 else []
+        priced = sum((q * p.unit_price * (100 - d) / 100).quantize(Decimal("0.01")) for p, q, d in lines)
+        days = rng.randrange(-60, 0) if outcome != "open" else rng.randrange(7, 150)
         deal = await _create(ctx, DEALS, {
             "name": f"{company.name}: {rng.choice(DEAL_LABELS)}", "owner_id": company.owner_id,
             "company_id": company.id, "contact_id": rng.choice(people) if people else None,
-            "amount": _total(lines) if lines else Decimal(rng.randrange(4, 120) * 500),
+            "amount": Decimal(priced) if lines else Decimal(rng.randrange(4, 120) * 500),
             "stage": stages[-1] if outcome == "won" else rng.choice(stages),
-            "expected_close": today + timedelta(days=rng.randrange(-60, 0) if outcome != "open"
-                                                else rng.randrange(7, 150))})
+            "expected_close": today + timedelta(days=days)})
         for product, quantity, discount in lines:
-            await _create(ctx, LINE_ITEMS, {"deal_id": deal.id, "product_id": product.id, "quantity": quantity,
-                                            "discount_percent": discount})
-        items += len(lines)
+            await _create(ctx, LINE_ITEMS, {"deal_id": deal.id, "product_id": product.id,
+                                            "quantity": quantity, "discount_percent": discount})
         if outcome != "open":
             reason = rng.choice(LOST_REASONS) if outcome == "lost" else None
             deal = await service.update(ctx, DEALS, deal.id, DEALS.update(status=outcome, lost_reason=reason))
         deals.append(deal)
+        items += len(lines)
     return deals, items
 
 
@@ -259,24 +234,22 @@ def _activities(rng: random.Random, owners: list[str], contacts: list[Any], deal
     now, made = utcnow(), []
     for kind in rng.choices(("call", "email", "meeting", "note"), weights=(4, 4, 2, 2), k=80):
         deal = rng.choice(deals) if rng.random() < 0.6 else None
-        contact_id = deal.contact_id if deal else rng.choice(contacts).id
-        text = rng.choice(ACTIVITY_TEXT[kind])
         made.append({"type": kind, "owner_id": deal.owner_id if deal else rng.choice(owners),
-                     "deal_id": deal.id if deal else None, "contact_id": contact_id,
-                     "company_id": deal.company_id if deal else None,
+                     "deal_id": deal.id if deal else None, "company_id": deal.company_id if deal else None,
+                     "contact_id": deal.contact_id if deal else rng.choice(contacts).id,
                      "occurred_at": now - timedelta(minutes=rng.randrange(30, 90 * 24 * 60)),
-                     **_activity_details(rng, kind, text)})
+                     **_details(rng, kind, rng.choice(ACTIVITY_TEXT[kind]))})
     return made
 
 
-def _activity_details(rng: random.Random, kind: str, text: str) -> dict[str, Any]:
+def _details(rng: random.Random, kind: str, text: str) -> dict[str, Any]:
     """The fields that differ by activity type."""
     if kind == "note":
         return {"body": text}
     if kind == "meeting":
         return {"subject": text, "duration_seconds": rng.choice((1800, 2700, 3600))}
-    details = {"subject": text, "direction": rng.choice(("outbound", "outbound", "inbound"))}
-    if kind == "call":
-        return details | {"duration_seconds": rng.randrange(60, 2400, 30),
-                          "outcome": rng.choice(("connected", "left voicemail", "no answer"))}
-    return details | {"body": f"{text}: following up on our conversation."}
+    fields = {"subject": text, "direction": rng.choice(("outbound", "outbound", "inbound"))}
+    if kind == "email":
+        return fields | {"body": f"{text}: following up on our conversation."}
+    return fields | {"duration_seconds": rng.randrange(60, 2400, 30),
+                     "outcome": rng.choice(("connected", "left voicemail", "no answer"))}
