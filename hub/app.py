@@ -28,7 +28,7 @@ from hub.records.conversion import convert_lead
 from hub.records.definitions import RESOURCES
 from hub.records.endpoints import controller_for
 from hub.settings import Settings, load_settings
-from hub.tenancy.auth import KeyUsage, RateLimiter
+from hub.tenancy.auth import KeyCache, KeyUsage, RateLimiter
 from hub.tenancy.endpoints import ApiKeyController, me
 
 __all__ = ["create_app"]
@@ -88,6 +88,7 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
         "catalog": catalog,
         "rate_limiter": RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         "key_usage": KeyUsage(sessions),
+        "key_cache": KeyCache(settings.key_cache_seconds),
         "relay": Relay(sessions, consumers=[], interval=settings.relay_interval_seconds),
     })
 

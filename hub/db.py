@@ -112,7 +112,10 @@ class RecordMixin:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
-        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        # SQLite has one writer. Requests of this process queue for a single connection (fair, no
+        # sleeping); BEGIN IMMEDIATE and busy_timeout still order it against other processes.
+        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30}, pool_size=1,
+                                     max_overflow=0, pool_timeout=60)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine

@@ -36,7 +36,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 100
     idempotency_ttl_hours: int = 24
-    page_size_max: int = 200
+    key_cache_seconds: float = 5.0
     db_pool_size: int = 10
     relay_interval_seconds: float = 1.0
     demo_org_on_first_start: bool = True
@@ -95,7 +95,7 @@ def _complete(s: Settings) -> Settings:
         raise SettingsError("HUB_BROKER_URL must be empty (embedded queue) or amqp://…")
     if not s.public_url.startswith(("http://", "https://")):
         raise SettingsError("HUB_PUBLIC_URL must be an http(s) URL")
-    for name in ("port", "max_request_bytes", "rate_limit_per_minute", "rate_limit_burst", "page_size_max"):
+    for name in ("port", "max_request_bytes", "rate_limit_per_minute", "rate_limit_burst"):
         if getattr(s, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()} must be positive")
     secret = s.secret_key or _embedded_secret(data_dir, database_url)

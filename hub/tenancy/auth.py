@@ -21,7 +21,7 @@ from hub.db import utcnow
 from hub.errors import Forbidden, RateLimited, Unauthorized
 from hub.tenancy.models import ApiKey
 
-__all__ = ["KEY_PREFIX", "KeyUsage", "Principal", "RateLimiter", "SCOPES", "authenticate", "hash_secret",
+__all__ = ["KEY_PREFIX", "KeyCache", "KeyUsage", "Principal", "RateLimiter", "SCOPES", "authenticate", "hash_secret",
            "make_key"]
 
 KEY_PREFIX = "hub_"
@@ -75,6 +75,30 @@ class RateLimiter:
         return None
 
 
+class KeyCache:
+    """Verified keys for a few seconds, sparing a query per request. Revoking through this process
+    forgets the key at once; other processes stop accepting it within `ttl` seconds."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._keys: dict[str, tuple[float, str, Principal, datetime | None]] = {}
+
+    def get(self, token_hash: str, now: float) -> Principal | None:
+        hit = self._keys.get(token_hash)
+        if hit is None or now - hit[0] > self.ttl or (hit[3] is not None and hit[3] <= utcnow()):
+            return None
+        return hit[2]
+
+    def put(self, token_hash: str, principal: Principal, expires_at: datetime | None, now: float) -> None:
+        if self.ttl > 0:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            self._keys[token_hash] = (now, token_hash, principal, expires_at)
+
+    def forget(self, prefix: str) -> None:
+        self._keys = {h: v for h, v in self._keys.items() if v[2].prefix != prefix}
+
+
 @dataclass
 class KeyUsage:
     """Records `last_used_at` in batches, off the request path, at most once a minute per key."""
@@ -114,19 +138,26 @@ def _bearer(request: Request[Any, Any, Any]) -> str:
     return token.strip()
 
 
-async def authenticate(request: Request[Any, Any, Any], session: AsyncSession) -> Principal:
-    """Resolve the key, enforce the rate limit and the route's scope."""
-    token = _bearer(request)
+async def _resolve(token: str, session: AsyncSession, cache: KeyCache) -> Principal:
     ident, sep, _ = token.removeprefix(KEY_PREFIX).partition("_")
     if not token.startswith(KEY_PREFIX) or not sep:
         raise Unauthorized("The API key is malformed.")
-    prefix = KEY_PREFIX + ident
-    row = (await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))).scalar_one_or_none()
-    if row is None or not hmac.compare_digest(row.secret_hash, hash_secret(token)):
+    digest, now = hash_secret(token), time.monotonic()
+    if (cached := cache.get(digest, now)) is not None:
+        return cached
+    row = (await session.execute(select(ApiKey).where(ApiKey.prefix == KEY_PREFIX + ident))).scalar_one_or_none()
+    if row is None or not hmac.compare_digest(row.secret_hash, digest):
         raise Unauthorized("The API key is not valid.")
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= utcnow()):
         raise Unauthorized("The API key has been revoked or has expired.")
     principal = Principal(key_id=row.id, org_id=row.org_id, prefix=row.prefix, scopes=frozenset(row.scopes))
+    cache.put(digest, principal, row.expires_at, now)
+    return principal
+
+
+async def authenticate(request: Request[Any, Any, Any], session: AsyncSession) -> Principal:
+    """Resolve the key, enforce the rate limit and the route's scope."""
+    principal = await _resolve(_bearer(request), session, request.app.state.key_cache)
     structlog.contextvars.bind_contextvars(org_id=principal.org_id, key_prefix=principal.prefix)
     request.scope["state"]["org_id"] = principal.org_id
     app_state = request.app.state

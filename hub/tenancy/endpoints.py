@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, delete, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
@@ -59,7 +59,8 @@ class ApiKeyController(Controller):
         return _out(key)
 
     @delete("/{key_id:str}", summary="Revoke an API key", description="Takes effect on the next request.")
-    async def revoke(self, ctx: Ctx, key_id: FromPath[str]) -> None:
-        await service.revoke_key(ctx.session, ctx.org_id, key_id)
+    async def revoke(self, ctx: Ctx, request: Request, key_id: FromPath[str]) -> None:
+        key = await service.revoke_key(ctx.session, ctx.org_id, key_id)
+        request.app.state.key_cache.forget(key.prefix)
 
 
