@@ -14,13 +14,14 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.params import QueryParameter
 from sqlalchemy import text
 
 from hub import actions, observability
 from hub.catalog import Catalog, build_catalog
 from hub.db import create_engine, session_factory
 from hub.deps import API_DEPENDENCIES
-from hub.errors import exception_handlers, problem_response
+from hub.errors import BadRequest, exception_handlers, problem_response
 from hub.events.endpoints import EventController
 from hub.events.outbox import Relay
 from hub.idempotency import purge_expired
@@ -71,11 +72,23 @@ async def _broker_check(url: str) -> str:
         return f"unreachable: {type(exc).__name__}"
 
 
+async def _strict_input(request: Request[Any, Any, Any]) -> None:
+    """Refuse query parameters no handler reads, and NUL characters, which no text column can store."""
+    accepted = {name for name, field in request.route_handler.parsed_fn_signature.parameters.items()
+                if isinstance(field.kwarg_definition, QueryParameter)}
+    if unknown := set(request.query_params) - accepted:
+        raise BadRequest(f"Unknown query parameters: {', '.join(sorted(unknown))}; this endpoint takes "
+                         f"{', '.join(sorted(accepted)) or 'none'}.")
+    if b"%00" in request.scope["query_string"] or (
+            request.method in ("POST", "PATCH", "PUT") and rb"\u0000" in await request.body()):
+        raise BadRequest("NUL characters (\\u0000) are not accepted.")
+
+
 def _api_router() -> Router:
     controllers = [controller_for(r) for r in RESOURCES.values()]
     return Router(path="/", route_handlers=[*controllers, EventController, ApiKeyController, me, convert_lead,
                                             actions.read_catalog, actions.run_action],
-                  dependencies=API_DEPENDENCIES)
+                  dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
 
 def _configure_state(settings: Settings, catalog: Catalog) -> State:

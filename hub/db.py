@@ -16,7 +16,8 @@ from sqlalchemy.types import TypeDecorator
 
 from hub.settings import Settings
 
-__all__ = ["Base", "JSONType", "Money", "RecordMixin", "UTCDateTime", "create_engine", "new_id", "utcnow", "session_factory"]
+__all__ = ["Base", "JSONType", "MONEY_MAX", "Money", "RecordMixin", "UTCDateTime", "create_engine", "new_id", "plain_decimal",
+           "session_factory", "utcnow"]
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -61,6 +62,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+MONEY_MAX = Decimal(10) ** 16  # NUMERIC(20, 4): 16 digits before the point, 4 after
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """The shortest exact form without an exponent: 1000.00 -> 1000, 10.50 -> 10.5."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+
 class Money(TypeDecorator[Decimal]):
     """Exact decimals: NUMERIC on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
 
@@ -80,7 +90,7 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value).normalize() if not isinstance(value, Decimal) else value.normalize()
+        return plain_decimal(value if isinstance(value, Decimal) else Decimal(value))
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

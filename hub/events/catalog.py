@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 
 from hub.catalog import Catalog, EventType
+from hub.types import AwareDatetime, Email
 
 __all__ = ["register"]
 
-Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
 
 class EmailEngagement(msgspec.Struct, kw_only=True):
@@ -30,8 +29,8 @@ class MeetingBooked(msgspec.Struct, kw_only=True):
     """A meeting booked through a scheduling link."""
 
     email: Email
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     title: str
     contact_id: str | None = None
     organizer_email: Email | None = None

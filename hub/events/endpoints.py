@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -17,6 +16,7 @@ from hub.events.schemas import EventIn, EventOut, EventPage
 from hub.events.service import emit
 from hub.idempotency import Idempotency
 from hub.pagination import newest_first
+from hub.types import AwareDatetime, with_offset
 
 __all__ = ["EventController"]
 
@@ -61,9 +61,10 @@ class EventController(Controller):
     async def list_events(
         self, ctx: Ctx, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         cursor: FromQuery[str | None] = None, type: FromQuery[str | None] = None,
-        subject_id: FromQuery[str | None] = None, since: FromQuery[datetime | None] = None,
-        until: FromQuery[datetime | None] = None,
+        subject_id: FromQuery[str | None] = None, since: FromQuery[AwareDatetime | None] = None,
+        until: FromQuery[AwareDatetime | None] = None,
     ) -> EventPage:
+        with_offset(since=since, until=until)
         query = select(Event).where(Event.org_id == ctx.org_id)
         if type and type.endswith(".*"):
             query = query.where(Event.type.startswith(type[:-1], autoescape=True))

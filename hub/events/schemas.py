@@ -6,6 +6,8 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from hub.types import AwareDatetime
+
 __all__ = ["EventIn", "EventOut", "EventPage"]
 
 EventTypeName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", max_length=100)]
@@ -16,7 +18,7 @@ class EventIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     type: EventTypeName
     data: dict[str, Any]
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
     subject_type: Annotated[str, Meta(max_length=30)] | None = None
     subject_id: Annotated[str, Meta(max_length=40)] | None = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -12,14 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import ValidationFailed
 from hub.records.models import CustomField
+from hub.types import AwareDatetime, Email, Url
 
 __all__ = ["FIELD_TYPES", "FieldType", "validate"]
 
 FieldType = Literal["text", "number", "integer", "boolean", "date", "datetime", "email", "url", "select",
                     "multiselect"]
-
-Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
-Url = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2000)]
 
 FIELD_TYPES: dict[str, Any] = {
     "text": Annotated[str, msgspec.Meta(max_length=10_000)],
@@ -27,7 +25,7 @@ FIELD_TYPES: dict[str, Any] = {
     "integer": int,
     "boolean": bool,
     "date": date,
-    "datetime": datetime,
+    "datetime": AwareDatetime,
     "email": Email,
     "url": Url,
     "select": str,
@@ -35,9 +33,9 @@ FIELD_TYPES: dict[str, Any] = {
 }
 
 
-async def validate(session: AsyncSession, org_id: str, record_type: str, values: dict[str, Any], *,
-                   creating: bool) -> dict[str, Any]:
-    """Check values against the organization's definitions; answer them in their stored JSON form."""
+async def validate(session: AsyncSession, org_id: str, record_type: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Check a record's whole set of values against the organization's definitions, required ones
+    included; answer them in their stored JSON form."""
     defs = {d.key: d for d in (await session.execute(
         select(CustomField).where(CustomField.org_id == org_id, CustomField.record_type == record_type)
     )).scalars()}
@@ -52,10 +50,9 @@ async def validate(session: AsyncSession, org_id: str, record_type: str, values:
             out[key] = _convert(definition, value)
         except (msgspec.ValidationError, ValueError) as exc:
             errors.append({"field": f"custom_fields.{key}", "message": str(exc)})
-    if creating:
-        for key, definition in defs.items():
-            if definition.required and out.get(key) is None:
-                errors.append({"field": f"custom_fields.{key}", "message": "required"})
+    for key, definition in defs.items():
+        if definition.required and out.get(key) is None:
+            errors.append({"field": f"custom_fields.{key}", "message": "required"})
     if errors:
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
     return out
@@ -63,6 +60,8 @@ async def validate(session: AsyncSession, org_id: str, record_type: str, values:
 
 def _convert(definition: CustomField, value: Any) -> Any:
     typed = msgspec.convert(value, FIELD_TYPES[definition.type], strict=False)
+    if definition.type == "number" and not typed.is_finite():
+        raise ValueError("must be a finite number")
     if definition.type == "select" and typed not in definition.options:
         raise ValueError(f"must be one of {definition.options}")
     if definition.type == "multiselect" and not set(typed) <= set(definition.options):

@@ -66,6 +66,15 @@ class PipelineHooks(Hooks):
                 raise ValidationFailed("Stage keys must be unique within a pipeline.")
             values["stages"] = [{"key": st.key, "label": st.label, "probability": st.probability}
                                 for st in values["stages"]]
+            if existing is not None:
+                await self._keep_stages_in_use(ctx, existing, set(keys))
+
+    async def _keep_stages_in_use(self, ctx: Any, pipeline: Any, keys: set[str]) -> None:
+        in_use = set((await ctx.session.execute(select(Deal.stage).distinct().where(
+            Deal.org_id == ctx.org_id, Deal.pipeline_id == pipeline.id))).scalars())
+        if orphaned := sorted(in_use - keys):
+            raise ValidationFailed(f"Deals are still in stage(s) {', '.join(orphaned)}; move them first.",
+                                   errors=[{"field": "stages", "message": "a removed stage has deals"}])
 
 
 class DealHooks(Hooks):

@@ -5,7 +5,6 @@ generated handler carries its resource's own schemas into validation and OpenAPI
 """
 
 import inspect
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -17,10 +16,10 @@ from hub.errors import BadRequest
 from hub.idempotency import Idempotency
 from hub.records import service
 from hub.records.resource import Resource
+from hub.types import AwareDatetime, with_offset
 
 __all__ = ["controller_for", "etag", "parse_if_match", "select_fields"]
 
-PAGING = ("limit", "cursor", "fields", "updated_since")
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False,
                                                 description="The ETag of the version you read; 412 if it changed.")]
 Fields = Annotated[str | None, QueryParameter(description="Comma-separated fields to return; `id` always comes back.")]
@@ -82,13 +81,10 @@ def controller_for(r: Resource) -> type[Controller]:
     async def delete_record(self: Any, ctx: Ctx, record_id: FromPath[str], if_match: IfMatch = None) -> None:
         await service.delete(ctx, r, record_id, parse_if_match(if_match))
 
-    async def list_records(self: Any, ctx: Ctx, request: Request, **params: Any) -> Page:
-        allowed = set(PAGING) | set(r.filters)
-        if unknown := set(request.query_params) - allowed:
-            raise BadRequest(f"Unknown query parameters: {', '.join(sorted(unknown))}; filters are "
-                             f"{', '.join(r.filters) or 'none'}.")
+    async def list_records(self: Any, ctx: Ctx, **params: Any) -> Page:
         names = select_fields(r, params.pop("fields"))
         cursor, limit, since = params.pop("cursor"), params.pop("limit"), params.pop("updated_since")
+        with_offset(updated_since=since)
         filters = {k: v for k, v in params.items() if v is not None}
         rows, next_cursor = await service.list_page(ctx, r, filters=filters, updated_since=since, cursor=cursor,
                                                     limit=limit)
@@ -118,14 +114,13 @@ def _list_signature(fn: Any, r: Resource) -> None:
     params = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         inspect.Parameter("ctx", keyword, annotation=Ctx),
-        inspect.Parameter("request", keyword, annotation=Request),
         inspect.Parameter("limit", keyword, default=50,
                           annotation=Annotated[int, QueryParameter(ge=1, le=max_page, description="Page size")]),
         inspect.Parameter("cursor", keyword, default=None, annotation=Annotated[
             str | None, QueryParameter(description="`next_cursor` of the previous page")]),
         inspect.Parameter("fields", keyword, default=None, annotation=Fields),
         inspect.Parameter("updated_since", keyword, default=None, annotation=Annotated[
-            datetime | None, QueryParameter(description="Only records updated at or after this time (ISO 8601)")]),
+            AwareDatetime | None, QueryParameter(description="Only records updated at or after this time")]),
     ]
     for name in r.filters:
         params.append(inspect.Parameter(name, keyword, default=None, annotation=FromQuery[r.field_types[name] | None]))

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from hub.types import AwareDatetime, Email, Int32, Url
+
 __all__ = [
     "ActivityFields", "CompanyFields", "ContactFields", "CustomFieldFields", "DealFields", "DealReadOnly",
     "LeadFields", "LeadReadOnly", "LineItemFields", "LineItemReadOnly", "PipelineFields", "ProductFields",
@@ -18,11 +20,9 @@ __all__ = [
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Short = Annotated[str, Meta(max_length=100)]
 Text = Annotated[str, Meta(max_length=100_000)]
-Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 Phone = Annotated[str, Meta(min_length=3, max_length=40, description="Any common format; stored as E.164.")]
 Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Currency = Annotated[str, Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
-Url = Annotated[str, Meta(pattern=r"^https?://\S+$", max_length=500)]
 Id = Annotated[str, Meta(min_length=3, max_length=40)]
 # msgspec takes no bounds on Decimal: amounts are checked to be >= 0 when written (records.service).
 Amount = Annotated[Decimal, Meta(description="A decimal string, such as \"1250.00\"; never negative.")]
@@ -40,7 +40,7 @@ class CompanyFields(Struct, kw_only=True):
     name: Name
     domain: Annotated[str, Meta(max_length=253)] | None = None
     industry: Short | None = None
-    employee_count: Annotated[int, Meta(ge=0)] | None = None
+    employee_count: Int32 | None = None
     annual_revenue: Amount | None = None
     phone: Phone | None = None
     website: Url | None = None
@@ -120,8 +120,8 @@ class ActivityFields(Struct, kw_only=True):
     type: Literal["call", "email", "meeting", "note"]
     subject: Annotated[str, Meta(max_length=300)] | None = None
     body: Text | None = None
-    occurred_at: datetime | None = None
-    duration_seconds: Annotated[int, Meta(ge=0)] | None = None
+    occurred_at: AwareDatetime | None = None
+    duration_seconds: Int32 | None = None
     direction: Literal["inbound", "outbound"] | None = None
     outcome: Annotated[str, Meta(max_length=50)] | None = None
     owner_id: Id | None = None

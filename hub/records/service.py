@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from hub.catalog import ActionContext
-from hub.db import new_id, utcnow
+from hub.db import MONEY_MAX, new_id, plain_decimal, utcnow
 from hub.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from hub.events.service import emit
 from hub.pagination import newest_first
@@ -112,10 +112,29 @@ def _precondition(row: Any, if_match: int | None) -> None:
         raise PreconditionFailed(f"If-Match names version {if_match}; the record is at version {row.version}.")
 
 
+def _amounts(values: dict[str, Any]) -> None:
+    """Amounts are finite, not negative, under 10^16 with at most 4 decimals, kept in one plain form."""
+    errors = []
+    for name, value in values.items():
+        if not isinstance(value, Decimal):
+            continue
+        if not value.is_finite() or value < 0 or value >= MONEY_MAX or value.as_tuple().exponent < -4:
+            errors.append({"field": name, "message": "must be a number from 0 to 10^16 with at most 4 decimals"})
+        else:
+            values[name] = plain_decimal(value)
+    if errors:
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+
+
+def _not_null(r: Resource, values: dict[str, Any]) -> None:
+    columns = r.model.__table__.c
+    if cleared := [k for k, v in values.items() if v is None and k in columns and not columns[k].nullable]:
+        raise ValidationFailed(f"{', '.join(cleared)} cannot be empty.",
+                               errors=[{"field": k, "message": "cannot be empty"} for k in cleared])
+
+
 async def _check(ctx: ActionContext, r: Resource, values: dict[str, Any], existing: Any | None) -> None:
-    if negative := [k for k, v in values.items() if isinstance(v, Decimal) and v < 0]:
-        raise ValidationFailed(f"{', '.join(negative)} cannot be negative.",
-                               errors=[{"field": k, "message": "must be >= 0"} for k in negative])
+    _amounts(values)
     for name, model in r.references.items():
         value = values.get(name)
         if value is not None and value != getattr(existing, name, None):
@@ -123,9 +142,10 @@ async def _check(ctx: ActionContext, r: Resource, values: dict[str, Any], existi
             if found is None:
                 raise NotFound(f"{name}: no record {value!r} in this organization.")
     if r.custom_fields and (existing is None or "custom_fields" in values):
-        values["custom_fields"] = await custom_fields.validate(
-            ctx.session, ctx.org_id, r.name, values.get("custom_fields") or {}, creating=existing is None)
+        given = {k: v for k, v in (values.get("custom_fields") or {}).items() if v is not None}
+        values["custom_fields"] = await custom_fields.validate(ctx.session, ctx.org_id, r.name, given)
     await r.hooks.prepare(ctx, values, existing)
+    _not_null(r, values)
 
 
 async def _flush(ctx: ActionContext, r: Resource) -> None:

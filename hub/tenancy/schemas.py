@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from hub.types import AwareDatetime
+
 __all__ = ["ApiKeyCreate", "ApiKeyCreated", "ApiKeyOut", "ApiKeyPage", "Me"]
 
 Scope = Literal["read", "write", "admin"]
@@ -14,7 +16,7 @@ Scope = Literal["read", "write", "admin"]
 class ApiKeyCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=200)]
     scopes: Annotated[list[Scope], Meta(min_length=1)]
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None
 
 
 class ApiKeyOut(msgspec.Struct, kw_only=True):
