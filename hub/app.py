@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from typing import Any, AsyncIterator
 
 import structlog
@@ -19,6 +20,7 @@ from sqlalchemy import text
 
 from hub import actions, observability
 from hub.catalog import Catalog, build_catalog
+from hub.crypto import Cipher
 from hub.db import create_engine, session_factory
 from hub.deps import API_DEPENDENCIES
 from hub.errors import BadRequest, exception_handlers, problem_response
@@ -31,6 +33,11 @@ from hub.records.endpoints import controller_for
 from hub.settings import Settings, load_settings
 from hub.tenancy.auth import KeyCache, KeyUsage, RateLimiter
 from hub.tenancy.endpoints import ApiKeyController, me
+from webhooks.endpoints import EndpointController, MessageController
+from webhooks.fanout import FanOut
+from webhooks.service import Webhooks, purge_payloads
+from webhooks.ssrf import Policy
+from webhooks.worker import Worker
 
 __all__ = ["create_app"]
 
@@ -87,6 +94,7 @@ async def _strict_input(request: Request[Any, Any, Any]) -> None:
 def _api_router() -> Router:
     controllers = [controller_for(r) for r in RESOURCES.values()]
     return Router(path="/", route_handlers=[*controllers, EventController, ApiKeyController, me, convert_lead,
+                                            EndpointController, MessageController,
                                             actions.read_catalog, actions.run_action],
                   dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
@@ -94,6 +102,8 @@ def _api_router() -> Router:
 def _configure_state(settings: Settings, catalog: Catalog) -> State:
     engine = create_engine(settings)
     sessions = session_factory(engine)
+    cipher = Cipher.from_settings(settings)
+    worker = Worker(sessions, cipher, settings)
     return State({
         "settings": settings,
         "engine": engine,
@@ -102,26 +112,33 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
         "rate_limiter": RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         "key_usage": KeyUsage(sessions),
         "key_cache": KeyCache(settings.key_cache_seconds),
-        "relay": Relay(sessions, consumers=[], interval=settings.relay_interval_seconds),
+        "relay": Relay(sessions, consumers=[FanOut(settings.webhook_max_payload_bytes)],
+                       interval=settings.relay_interval_seconds, after_commit=worker.wake),
+        "cipher": cipher,
+        "worker": worker,
+        "webhooks": Webhooks(cipher, Policy.parse(settings.webhook_allowed_hosts), catalog,
+                             timedelta(hours=settings.webhook_secret_grace_hours)),
     })
 
 
 @contextlib.asynccontextmanager
 async def _background(app: Litestar) -> AsyncIterator[None]:
-    """The relay, key-usage flushing and retention run beside the server, and stop with it."""
+    """The relay, the delivery worker, key-usage flushing and retention run beside the server, and stop with it."""
     state = app.state
-    tasks = [asyncio.create_task(state.relay.run(), name="outbox-relay"),
-             asyncio.create_task(state.key_usage.run(), name="key-usage"),
-             asyncio.create_task(_maintenance(state), name="maintenance")]
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            await state.key_usage.flush()
-        await state.engine.dispose()
+    async with state.worker:
+        tasks = [asyncio.create_task(state.relay.run(), name="outbox-relay"),
+                 asyncio.create_task(state.worker.run(), name="webhook-worker"),
+                 asyncio.create_task(state.key_usage.run(), name="key-usage"),
+                 asyncio.create_task(_maintenance(state), name="maintenance")]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await state.key_usage.flush()
+            await state.engine.dispose()
 
 
 async def _maintenance(state: State, every: float = 3600.0) -> None:
@@ -129,7 +146,8 @@ async def _maintenance(state: State, every: float = 3600.0) -> None:
         try:
             async with state.sessions.begin() as session:
                 purged = await purge_expired(session, state.settings.idempotency_ttl_hours)
-            log.info("maintenance.idempotency.purged", count=purged)
+                payloads = await purge_payloads(session, timedelta(days=state.settings.webhook_retention_days))
+            log.info("maintenance.purged", idempotency_keys=purged, webhook_payloads=payloads)
         except Exception as exc:
             log.warning("maintenance.idempotency.failed", error_class=type(exc).__name__)
         await asyncio.sleep(every)

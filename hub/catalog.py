@@ -22,6 +22,7 @@ __all__ = ["Action", "ActionContext", "Catalog", "CatalogError", "EventType", "P
 PROVIDERS = (
     "hub.records.catalog",
     "hub.events.catalog",
+    "webhooks.catalog",
 )
 
 Scope = Literal["read", "write", "admin"]

@@ -30,6 +30,8 @@ async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
             await session.commit()
             if session.info.pop("wrote_events", False):
                 state.relay.wake()
+            if session.info.pop("wake_worker", False):
+                state.worker.wake()
 
 
 async def provide_principal(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Principal:

@@ -4,6 +4,7 @@ from hub.db import Base
 from hub.events.models import Event, IdempotencyRecord
 from hub.records.models import Activity, Company, Contact, CustomField, Deal, Lead, LineItem, Pipeline, Product
 from hub.tenancy.models import ApiKey, Organization, User
+from webhooks.models import Attempt, Endpoint, EndpointSecret, Message
 
-__all__ = ["Activity", "ApiKey", "Base", "Company", "Contact", "CustomField", "Deal", "Event",
-           "IdempotencyRecord", "Lead", "LineItem", "Organization", "Pipeline", "Product", "User"]
+__all__ = ["Activity", "ApiKey", "Attempt", "Base", "Company", "Contact", "CustomField", "Deal", "Endpoint", "EndpointSecret", "Event",
+           "IdempotencyRecord", "Lead", "LineItem", "Message", "Organization", "Pipeline", "Product", "User"]

@@ -11,6 +11,9 @@ from typing import Literal, Mapping
 
 import msgspec
 
+from webhooks.policy import RetryPolicy
+from webhooks.ssrf import Policy
+
 __all__ = ["Settings", "SettingsError", "load_settings"]
 
 PREFIX = "HUB_"
@@ -40,6 +43,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     db_pool_size: int = 10
     relay_interval_seconds: float = 1.0
     demo_org_on_first_start: bool = True
+    webhook_allowed_hosts: str = ""
+    webhook_retry_schedule: str = "0,5,300,1800,7200,18000,36000,50400,72000,86400"
+    webhook_connect_timeout: float = 5.0
+    webhook_timeout: float = 15.0
+    webhook_disable_after_hours: float = 120.0
+    webhook_secret_grace_hours: float = 24.0
+    webhook_retention_days: float = 30.0
+    webhook_max_payload_bytes: int = 262_144
+    webhook_concurrency: int = 200
+    webhook_lease_seconds: float = 60.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -98,6 +111,16 @@ def _complete(s: Settings) -> Settings:
     for name in ("port", "max_request_bytes", "rate_limit_per_minute", "rate_limit_burst"):
         if getattr(s, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()} must be positive")
+    try:
+        RetryPolicy.parse(s.webhook_retry_schedule)
+    except ValueError as exc:
+        raise SettingsError(f"HUB_WEBHOOK_RETRY_SCHEDULE is invalid: {exc}") from None
+    try:
+        Policy.parse(s.webhook_allowed_hosts)
+    except ValueError as exc:
+        raise SettingsError(f"HUB_WEBHOOK_ALLOWED_HOSTS is invalid: {exc}") from None
+    if s.webhook_lease_seconds <= s.webhook_timeout:
+        raise SettingsError("HUB_WEBHOOK_LEASE_SECONDS must exceed HUB_WEBHOOK_TIMEOUT, or a slow attempt is sent twice")
     secret = s.secret_key or _embedded_secret(data_dir, database_url)
     changes["secret_key"] = secret
     settings = msgspec.structs.replace(s, **changes)

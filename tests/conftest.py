@@ -27,6 +27,9 @@ from hub.tenancy import service
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SECRET = base64.urlsafe_b64encode(b"k" * 32).decode()
+# Receivers in tests listen on loopback, which only the allowlist lets through; retries come fast.
+WEBHOOK_TEST_SETTINGS = {"webhook_allowed_hosts": "127.0.0.1", "webhook_retry_schedule": "0,0.2,0.2,0.2",
+                         "webhook_timeout": 3.0, "webhook_connect_timeout": 1.0, "webhook_lease_seconds": 10.0}
 
 
 def _postgres_up() -> bool:
@@ -103,7 +106,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 async def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return await make_settings(backend, tmp_path_factory.mktemp(backend), rate_limit_per_minute=100_000,
-                               rate_limit_burst=10_000)
+                               rate_limit_burst=10_000, **WEBHOOK_TEST_SETTINGS)
 
 
 @pytest.fixture(scope="session")

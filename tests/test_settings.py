@@ -36,6 +36,9 @@ class TestSettings:
         ({"HUB_PUBLIC_URL": "crm.example"}, "HUB_PUBLIC_URL"),
         ({"HUB_SECRET_KEY": "short"}, "HUB_SECRET_KEY"),
         ({"HUB_DATABASE_URL": "postgresql+asyncpg://db/hub"}, "HUB_SECRET_KEY"),
+        ({"HUB_WEBHOOK_RETRY_SCHEDULE": "1,-5"}, "HUB_WEBHOOK_RETRY_SCHEDULE"),
+        ({"HUB_WEBHOOK_ALLOWED_HOSTS": "10.0.0.0/33"}, "HUB_WEBHOOK_ALLOWED_HOSTS"),
+        ({"HUB_WEBHOOK_LEASE_SECONDS": "10"}, "HUB_WEBHOOK_LEASE_SECONDS"),
     ])
     def test_refuses_a_bad_setting_by_name(self, tmp_path: Path, env: dict[str, str], named: str) -> None:
         with pytest.raises(SettingsError, match=named):

@@ -1,0 +1,1 @@
+"""The signed, durable webhook delivery engine."""

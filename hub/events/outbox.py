@@ -23,8 +23,9 @@ class Relay:
     write in, so a consumer sees each event once unless that transaction fails, and then again."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], consumers: list[Consumer], *,
-                 batch: int = 500, interval: float = 1.0) -> None:
+                 batch: int = 500, interval: float = 1.0, after_commit: Callable[[], None] | None = None) -> None:
         self.sessions, self.consumers, self.batch, self.interval = sessions, consumers, batch, interval
+        self.after_commit = after_commit
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -42,6 +43,8 @@ class Relay:
                 await consume(session, events)
             await session.execute(update(Event).where(Event.id.in_([e.id for e in events]))
                                   .values(relayed_at=utcnow()))
+        if self.after_commit is not None:
+            self.after_commit()
         return len(events)
 
     async def run(self) -> None:

@@ -1,0 +1,59 @@
+"""A loopback webhook receiver for tests: records every request and answers from a script."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """Answers `script` in turn per path (then `default`), e.g. [500, 200] fails once then succeeds."""
+
+    script: dict[str, list[Any]] = field(default_factory=dict)
+    default: int = 200
+    requests: list[Received] = field(default_factory=list)
+    port: int = 0
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+    async def wait_for(self, path: str, count: int, timeout: float = 10.0) -> list[Received]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.at(path)) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{path}: {len(self.at(path))} of {count} deliveries arrived")
+            await asyncio.sleep(0.02)
+        return self.at(path)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append(Received(request.path, dict(request.headers), await request.read()))
+        queue = self.script.get(request.path) or []
+        answer = queue.pop(0) if queue else self.default
+        status, headers = (answer, {}) if isinstance(answer, int) else answer
+        return web.Response(status=status, headers=headers, text="ok")
+
+
+async def start_receiver(**kw: Any) -> tuple[Receiver, web.AppRunner]:
+    receiver = Receiver(**kw)
+    app = web.Application()
+    app.router.add_route("POST", "/{tail:.*}", receiver._handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    receiver.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return receiver, runner

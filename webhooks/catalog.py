@@ -1,0 +1,42 @@
+"""Events the delivery engine itself emits about endpoints, and the test event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from hub.catalog import Catalog, EventType
+
+__all__ = ["EndpointHealth", "TestPing", "register"]
+
+
+class EndpointHealth(msgspec.Struct, kw_only=True):
+    """An endpoint's delivery trouble."""
+
+    endpoint_id: str
+    url: str
+    reason: str
+    failing_since: datetime | None = None
+
+
+class TestPing(msgspec.Struct, kw_only=True):
+    """A test delivery asked for by a person."""
+
+    message: str
+
+
+_SAMPLE = {"endpoint_id": "ep_06bqv0e7c1k2m3n4p5q6r7s8t9", "url": "https://example.com/hooks",
+           "reason": "failing for 60 hours", "failing_since": "2026-01-13T10:30:00Z"}
+
+
+def register(catalog: Catalog) -> None:
+    catalog.add_event(EventType(key="endpoint.failing", payload=EndpointHealth, subject="endpoint", sample=_SAMPLE,
+                                description="An endpoint has failed every delivery for half the time that "
+                                            "disables it."))
+    catalog.add_event(EventType(key="endpoint.disabled", payload=EndpointHealth, subject="endpoint",
+                                sample={**_SAMPLE, "reason": "failing for 120 hours"},
+                                description="An endpoint was disabled: it failed for too long, or answered 410."))
+    catalog.add_event(EventType(key="webhook.test", payload=TestPing, subject="endpoint",
+                                sample={"message": "A test delivery from the CRM hub."},
+                                description="A test delivery sent to one endpoint on request."))

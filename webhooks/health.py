@@ -1,0 +1,56 @@
+"""Endpoint health: failing since when, a warning halfway, disabled when dead or gone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.events.service import emit
+from webhooks.models import Endpoint
+
+__all__ = ["EndpointHealth"]
+
+
+class EndpointHealth:
+    def __init__(self, disable_after: timedelta) -> None:
+        self.disable_after = disable_after
+
+    async def apply(self, session: AsyncSession, outcomes: dict[str, tuple[str, set[str]]], now: datetime) -> None:
+        """`outcomes` maps an endpoint to (its org, the outcomes of this batch's attempts to it)."""
+        healthy = [ep for ep, (_, seen) in outcomes.items() if "succeeded" in seen]
+        failing = [ep for ep, (_, seen) in outcomes.items() if "succeeded" not in seen]
+        if healthy:
+            await session.execute(update(Endpoint).where(Endpoint.id.in_(healthy)).values(
+                failing_since=None, warned_at=None, last_success_at=now))
+        if not failing:
+            return
+        await session.execute(update(Endpoint).where(Endpoint.id.in_(failing), Endpoint.failing_since.is_(None))
+                              .values(failing_since=now))
+        rows = (await session.execute(select(Endpoint).where(Endpoint.id.in_(failing),
+                                                              Endpoint.state == "enabled"))).scalars()
+        for endpoint in rows:
+            if "gone" in outcomes[endpoint.id][1]:
+                self._disable(session, endpoint, "the endpoint answered 410 Gone", now)
+            elif now - endpoint.failing_since >= self.disable_after:
+                self._disable(session, endpoint, f"failing for {_hours(now - endpoint.failing_since)} hours", now)
+            elif now - endpoint.failing_since >= self.disable_after / 2 and endpoint.warned_at is None:
+                endpoint.warned_at = now
+                self._emit(session, endpoint, "endpoint.failing",
+                           f"failing for {_hours(now - endpoint.failing_since)} hours")
+        await session.flush()
+
+    def _disable(self, session: AsyncSession, endpoint: Endpoint, reason: str, now: datetime) -> None:
+        endpoint.state, endpoint.disabled_reason, endpoint.updated_at = "disabled", reason, now
+        self._emit(session, endpoint, "endpoint.disabled", reason)
+
+    def _emit(self, session: AsyncSession, endpoint: Endpoint, type: str, reason: str) -> None:
+        emit(session, endpoint.org_id, type, {"endpoint_id": endpoint.id, "url": endpoint.url, "reason": reason,
+                                              "failing_since": endpoint.failing_since.isoformat()
+                                              if endpoint.failing_since else None},
+             subject_type="endpoint", subject_id=endpoint.id)
+
+
+def _hours(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 3600)

@@ -1,0 +1,67 @@
+"""Writing a batch of attempt results: attempt rows, message state, and endpoint health, in one transaction."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import new_id
+from webhooks.health import EndpointHealth
+from webhooks.models import Attempt, Message
+from webhooks.policy import RetryPolicy, classify
+
+if TYPE_CHECKING:
+    from webhooks.worker import Job
+
+__all__ = ["Result", "record"]
+
+
+@dataclass
+class Result:
+    job: Job
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    response_headers: dict[str, str] | None
+    response_body: str | None
+    error_class: str | None
+    retry_after: float | None
+
+
+async def record(session: AsyncSession, results: list[Result], policy: RetryPolicy, health: EndpointHealth,
+                 now: datetime, rng: random.Random) -> None:
+    attempts, messages, outcomes = [], [], {}
+    for result in results:
+        outcome = classify(result.status_code)
+        number = result.job.attempt_count + 1
+        next_at = policy.next_attempt(number, now, result.retry_after, rng) if outcome == "retry" else None
+        status = "succeeded" if outcome == "succeeded" else "pending" if next_at else "failed"
+        attempts.append(_attempt(result, number, "retry" if status == "pending" else status))
+        messages.append({"id": result.job.message_id, "status": status, "attempt_count": number,
+                         "next_attempt_at": next_at, "leased_until": None, "last_status_code": result.status_code,
+                         "last_error": _error(result), "finished_at": None if status == "pending" else now})
+        outcomes.setdefault(result.job.endpoint_id, (result.job.org_id, set()))[1].add(outcome)
+    await session.execute(insert(Attempt), attempts)
+    await session.execute(update(Message), messages)
+    await health.apply(session, outcomes, now)
+
+
+def _attempt(result: Result, number: int, outcome: str) -> dict[str, Any]:
+    job = result.job
+    return {"id": new_id("att"), "org_id": job.org_id, "message_id": job.message_id, "endpoint_id": job.endpoint_id,
+            "number": number, "started_at": result.started_at, "duration_ms": result.duration_ms,
+            "status_code": result.status_code, "response_headers": result.response_headers,
+            "response_body": result.response_body, "error_class": result.error_class, "outcome": outcome}
+
+
+def _error(result: Result) -> str | None:
+    if result.error_class:
+        return result.error_class
+    if result.status_code is not None and not 200 <= result.status_code < 300:
+        return f"HTTP {result.status_code}"
+    return None

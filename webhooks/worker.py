@@ -1,0 +1,251 @@
+"""The delivery worker: claims due messages, posts them signed, records every attempt.
+
+A claimed message carries a lease longer than the longest attempt; a worker that dies leaves its
+leases to expire and another worker takes the messages again (at least once, never lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+import aiohttp
+import structlog
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hub.crypto import Cipher
+from hub.db import utcnow
+from hub.settings import Settings
+from webhooks import signing
+from webhooks.health import EndpointHealth
+from webhooks.models import Endpoint, EndpointSecret, Message
+from webhooks.policy import RetryPolicy, retry_after_seconds
+from webhooks.recording import Result, record
+from webhooks.ssrf import Policy, guarded_connector
+
+__all__ = ["Job", "Worker"]
+
+log = structlog.get_logger("webhooks.worker")
+BODY_LIMIT = 4096
+USER_AGENT = "crm-hub-webhooks/1"
+
+
+@dataclass
+class Job:
+    message_id: str
+    org_id: str
+    endpoint_id: str
+    payload: bytes
+    attempt_count: int
+    url: str
+    headers: dict[str, str]
+    keys: list[bytes]
+
+
+@dataclass
+class Worker:
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: Cipher
+    settings: Settings
+    clock: Callable[[], datetime] = utcnow
+    rng: random.Random = field(default_factory=random.Random)
+    poll_interval: float = 0.5
+
+    def __post_init__(self) -> None:
+        self.policy = RetryPolicy.parse(self.settings.webhook_retry_schedule)
+        self.ssrf = Policy.parse(self.settings.webhook_allowed_hosts)
+        self.health = EndpointHealth(timedelta(hours=self.settings.webhook_disable_after_hours))
+        self.inflight: Counter[str] = Counter()
+        self.caps: dict[str, int] = {}
+        self._wake = asyncio.Event()
+        self._http: aiohttp.ClientSession | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def __aenter__(self) -> Worker:
+        timeout = aiohttp.ClientTimeout(total=self.settings.webhook_timeout,
+                                        connect=self.settings.webhook_connect_timeout)
+        self._http = aiohttp.ClientSession(connector=guarded_connector(self.ssrf, limit=0), timeout=timeout,
+                                           headers={"user-agent": USER_AGENT}, auto_decompress=False)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+    async def run_once(self, limit: int = 500) -> int:
+        """Claim what is due, deliver it all and record it; answers how many attempts were made."""
+        jobs = await self.claim(limit)
+        results = await asyncio.gather(*(self.attempt(job) for job in jobs))
+        for job in jobs:
+            self.inflight[job.endpoint_id] -= 1
+        await self._record(list(results))
+        return len(results)
+
+    async def run(self) -> None:
+        """Deliver continuously: claim while there is room, record as attempts finish."""
+        done: asyncio.Queue[Result] = asyncio.Queue()
+        recorder = asyncio.create_task(self._record_loop(done))
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                room = self.settings.webhook_concurrency - len(tasks)
+                jobs = await self._claim_safely(min(room, 500)) if room > 0 else []
+                for job in jobs:
+                    task = asyncio.create_task(self._attempt_into(job, done))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                if not jobs or room <= len(jobs):
+                    self._wake.clear()
+                    await _first(self._wake.wait(), asyncio.sleep(self.poll_interval))
+        finally:
+            recorder.cancel()
+            for task in tasks:
+                task.cancel()
+
+    async def _claim_safely(self, limit: int) -> list[Job]:
+        try:
+            return await self.claim(limit)
+        except Exception as exc:  # the database is away: try again on the next round
+            log.warning("webhooks.claim.failed", error_class=type(exc).__name__)
+            await asyncio.sleep(self.poll_interval)
+            return []
+
+    async def _attempt_into(self, job: Job, done: asyncio.Queue[Result]) -> None:
+        try:
+            done.put_nowait(await self.attempt(job))
+        finally:
+            self.inflight[job.endpoint_id] -= 1
+
+    async def _record_loop(self, done: asyncio.Queue[Result]) -> None:
+        while True:
+            batch = [await done.get()]
+            while not done.empty() and len(batch) < 500:
+                batch.append(done.get_nowait())
+            while True:
+                try:
+                    await self._record(batch)
+                    break
+                except Exception as exc:  # keep the results and retry; the leases hold meanwhile
+                    log.warning("webhooks.record.failed", error_class=type(exc).__name__, count=len(batch))
+                    await asyncio.sleep(1)
+
+    async def claim(self, limit: int) -> list[Job]:
+        """Lease up to `limit` due messages of enabled endpoints that have room."""
+        if limit <= 0:
+            return []
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            ids = await self._due(session, now, limit)
+            if not ids:
+                return []
+            jobs = self._within_caps(await self._load(session, ids, now))
+            await session.execute(update(Message).where(Message.id.in_([j.message_id for j in jobs])).values(
+                leased_until=now + timedelta(seconds=self.settings.webhook_lease_seconds)))
+        return jobs
+
+    def _within_caps(self, jobs: list[Job]) -> list[Job]:
+        """Keep what each endpoint's concurrency cap allows now; the rest stays due for the next claim."""
+        kept = []
+        for job in jobs:
+            if self.inflight[job.endpoint_id] < self.caps.get(job.endpoint_id, 1):
+                self.inflight[job.endpoint_id] += 1
+                kept.append(job)
+        return kept
+
+    async def _due(self, session: AsyncSession, now: datetime, limit: int) -> list[str]:
+        earlier = aliased(Message)
+        blocked = exists().where(earlier.endpoint_id == Message.endpoint_id, earlier.status == "pending",
+                                 earlier.id < Message.id)
+        query = (select(Message.id).join(Endpoint, Endpoint.id == Message.endpoint_id)
+                 .where(Message.status == "pending", Message.next_attempt_at <= now, Endpoint.state == "enabled")
+                 .where((Message.leased_until.is_(None)) | (Message.leased_until < now))
+                 .where(or_(Endpoint.ordered.is_(False), ~blocked))  # ordered: only the oldest pending one
+                 .order_by(Message.next_attempt_at).limit(limit))
+        if saturated := [ep for ep, n in self.inflight.items() if n >= self.caps.get(ep, 1)]:
+            query = query.where(Message.endpoint_id.not_in(saturated))
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Message)
+        return list((await session.execute(query)).scalars())
+
+    async def _load(self, session: AsyncSession, ids: list[str], now: datetime) -> list[Job]:
+        rows = (await session.execute(
+            select(Message.id, Message.org_id, Message.endpoint_id, Message.payload, Message.attempt_count,
+                   Endpoint.url, Endpoint.headers_enc, Endpoint.max_concurrency)
+            .join(Endpoint, Endpoint.id == Message.endpoint_id).where(Message.id.in_(ids)))).all()
+        keys = await self._keys(session, {r.endpoint_id for r in rows}, now)
+        self.caps.update({r.endpoint_id: r.max_concurrency for r in rows})
+        return [Job(message_id=r.id, org_id=r.org_id, endpoint_id=r.endpoint_id, payload=r.payload.encode(),
+                    attempt_count=r.attempt_count, url=r.url, headers=self._headers(r.endpoint_id, r.headers_enc),
+                    keys=keys.get(r.endpoint_id, [])) for r in rows]
+
+    async def _keys(self, session: AsyncSession, endpoint_ids: set[str], now: datetime) -> dict[str, list[bytes]]:
+        rows = (await session.execute(
+            select(EndpointSecret.endpoint_id, EndpointSecret.secret_enc)
+            .where(EndpointSecret.endpoint_id.in_(endpoint_ids))
+            .where((EndpointSecret.expires_at.is_(None)) | (EndpointSecret.expires_at > now))
+            .order_by(EndpointSecret.endpoint_id, EndpointSecret.expires_at.is_not(None),
+                      EndpointSecret.created_at.desc()))).all()
+        keys: dict[str, list[bytes]] = {}
+        for row in rows:
+            secret = self.cipher.decrypt(row.secret_enc, context=f"webhook-secret:{row.endpoint_id}").decode()
+            keys.setdefault(row.endpoint_id, []).append(signing.secret_key(secret))
+        return keys
+
+    def _headers(self, endpoint_id: str, headers_enc: str | None) -> dict[str, str]:
+        if not headers_enc:
+            return {}
+        return json.loads(self.cipher.decrypt(headers_enc, context=f"webhook-headers:{endpoint_id}"))
+
+    async def attempt(self, job: Job) -> Result:
+        """One signed POST; never raises: every outcome becomes a Result."""
+        assert self._http is not None, "use the worker as an async context manager"
+        started, clock = self.clock(), time.perf_counter()
+        timestamp = int(started.timestamp())
+        headers = {**job.headers, **signing.webhook_headers(job.keys, job.message_id, timestamp, job.payload)}
+        try:
+            async with self._http.post(job.url, data=job.payload, headers=headers, allow_redirects=False) as resp:
+                body = await resp.content.read(BODY_LIMIT)
+                return Result(job, started, _ms(clock), resp.status, dict(resp.headers),
+                              body.decode(errors="replace"), None,
+                              retry_after_seconds(resp.headers.get("retry-after"), started))
+        except Exception as exc:  # any failure to get an answer is retried
+            return Result(job, started, _ms(clock), None, None, None, _error_class(exc), None)
+
+    async def _record(self, results: list[Result]) -> None:
+        if results:
+            async with self.sessions.begin() as session:
+                await record(session, results, self.policy, self.health, self.clock(), self.rng)
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def _error_class(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timeout"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "connect"
+    if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)):
+        return "connection_reset"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "bad_response"
+    return type(exc).__name__
+
+
+async def _first(*aws: Any) -> None:
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+
