@@ -84,6 +84,19 @@ def _first_start(settings: Settings, url: str) -> None:
     click.echo(f"Health: {url}/health   Readiness: {url}/ready   Metrics: {url}/metrics")
 
 
+@main.command()
+def worker() -> None:
+    """Deliver webhooks (relay and worker) without serving the API; run as many as needed."""
+    from webhooks.process import run_worker
+
+    settings = _settings()
+    asyncio.run(migrate(settings))
+    from hub.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    asyncio.run(run_worker(settings))
+
+
 @main.command("migrate")
 def migrate_command() -> None:
     """Bring the database schema up to date."""

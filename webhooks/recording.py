@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import new_id
 from webhooks.health import EndpointHealth
+from webhooks.metrics import ATTEMPT_SECONDS, ATTEMPTS
 from webhooks.models import Attempt, Message
 from webhooks.policy import RetryPolicy, classify
 
@@ -42,6 +43,8 @@ async def record(session: AsyncSession, results: list[Result], policy: RetryPoli
         next_at = policy.next_attempt(number, now, result.retry_after, rng) if outcome == "retry" else None
         status = "succeeded" if outcome == "succeeded" else "pending" if next_at else "failed"
         attempts.append(_attempt(result, number, "retry" if status == "pending" else status))
+        ATTEMPTS.labels(attempts[-1]["outcome"]).inc()
+        ATTEMPT_SECONDS.observe(result.duration_ms / 1000)
         messages.append({"id": result.job.message_id, "status": status, "attempt_count": number,
                          "next_attempt_at": next_at, "leased_until": None, "last_status_code": result.status_code,
                          "last_error": _error(result), "finished_at": None if status == "pending" else now})

@@ -17,15 +17,17 @@ from typing import Any, Callable
 
 import aiohttp
 import structlog
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.crypto import Cipher
 from hub.db import utcnow
 from hub.settings import Settings
+from hub.tenancy.auth import RateLimiter
 from webhooks import signing
 from webhooks.health import EndpointHealth
+from webhooks.metrics import ENDPOINTS, OLDEST_PENDING, PENDING
 from webhooks.models import Endpoint, EndpointSecret, Message
 from webhooks.policy import RetryPolicy, retry_after_seconds
 from webhooks.recording import Result, record
@@ -48,6 +50,7 @@ class Job:
     url: str
     headers: dict[str, str]
     keys: list[bytes]
+    rate_limit: int | None = None
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Worker:
         self.health = EndpointHealth(timedelta(hours=self.settings.webhook_disable_after_hours))
         self.inflight: Counter[str] = Counter()
         self.caps: dict[str, int] = {}
+        self.rates: dict[str, tuple[int, RateLimiter]] = {}
         self._wake = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
 
@@ -95,6 +99,7 @@ class Worker:
         """Deliver continuously: claim while there is room, record as attempts finish."""
         done: asyncio.Queue[Result] = asyncio.Queue()
         recorder = asyncio.create_task(self._record_loop(done))
+        gauges = asyncio.create_task(self._gauge_loop())
         tasks: set[asyncio.Task[None]] = set()
         try:
             while True:
@@ -109,8 +114,31 @@ class Worker:
                     await _first(self._wake.wait(), asyncio.sleep(self.poll_interval))
         finally:
             recorder.cancel()
+            gauges.cancel()
             for task in tasks:
                 task.cancel()
+
+    async def observe(self) -> None:
+        """Refresh the queue gauges: pending messages, the oldest due one's age, endpoints by state."""
+        now = self.clock()
+        async with self.sessions() as session:
+            pending = await session.scalar(select(func.count()).select_from(Message).where(
+                Message.status == "pending"))
+            oldest_due = await session.scalar(select(func.min(Message.next_attempt_at)).where(
+                Message.status == "pending", Message.next_attempt_at <= now))
+            states = dict((await session.execute(select(Endpoint.state, func.count()).group_by(Endpoint.state))).all())
+        PENDING.set(pending)
+        OLDEST_PENDING.set((now - oldest_due).total_seconds() if oldest_due else 0)
+        for state in ("enabled", "paused", "disabled"):
+            ENDPOINTS.labels(state).set(states.get(state, 0))
+
+    async def _gauge_loop(self, every: float = 10.0) -> None:
+        while True:
+            try:
+                await self.observe()
+            except Exception as exc:  # gauges are advisory; the next round tries again
+                log.warning("webhooks.gauges.failed", error_class=type(exc).__name__)
+            await asyncio.sleep(every)
 
     async def _claim_safely(self, limit: int) -> list[Job]:
         try:
@@ -180,13 +208,30 @@ class Worker:
     async def _load(self, session: AsyncSession, ids: list[str], now: datetime) -> list[Job]:
         rows = (await session.execute(
             select(Message.id, Message.org_id, Message.endpoint_id, Message.payload, Message.attempt_count,
-                   Endpoint.url, Endpoint.headers_enc, Endpoint.max_concurrency)
+                   Endpoint.url, Endpoint.headers_enc, Endpoint.max_concurrency, Endpoint.rate_limit)
             .join(Endpoint, Endpoint.id == Message.endpoint_id).where(Message.id.in_(ids)))).all()
         keys = await self._keys(session, {r.endpoint_id for r in rows}, now)
-        self.caps.update({r.endpoint_id: r.max_concurrency for r in rows})
+        self.caps.update({r.endpoint_id: self._cap(r.max_concurrency, r.rate_limit) for r in rows})
         return [Job(message_id=r.id, org_id=r.org_id, endpoint_id=r.endpoint_id, payload=r.payload.encode(),
                     attempt_count=r.attempt_count, url=r.url, headers=self._headers(r.endpoint_id, r.headers_enc),
-                    keys=keys.get(r.endpoint_id, [])) for r in rows]
+                    keys=keys.get(r.endpoint_id, []), rate_limit=r.rate_limit) for r in rows]
+
+    def _cap(self, max_concurrency: int, rate_limit: int | None) -> int:
+        """In flight at most: the endpoint's cap, and no more than its rate can send within half a lease."""
+        if rate_limit is None:
+            return max_concurrency
+        return max(1, min(max_concurrency, int(rate_limit * self.settings.webhook_lease_seconds / 2)))
+
+    async def _pace(self, job: Job) -> None:
+        """Wait for the endpoint's rate limit, if it has one."""
+        if job.rate_limit is None:
+            return
+        rate, limiter = self.rates.get(job.endpoint_id, (None, None))
+        if rate != job.rate_limit or limiter is None:
+            limiter = RateLimiter(per_minute=job.rate_limit * 60, burst=1)
+            self.rates[job.endpoint_id] = (job.rate_limit, limiter)
+        while (wait := limiter.hit(job.endpoint_id)) is not None:
+            await asyncio.sleep(wait)
 
     async def _keys(self, session: AsyncSession, endpoint_ids: set[str], now: datetime) -> dict[str, list[bytes]]:
         rows = (await session.execute(
@@ -209,6 +254,7 @@ class Worker:
     async def attempt(self, job: Job) -> Result:
         """One signed POST; never raises: every outcome becomes a Result."""
         assert self._http is not None, "use the worker as an async context manager"
+        await self._pace(job)
         started, clock = self.clock(), time.perf_counter()
         timestamp = int(started.timestamp())
         headers = {**job.headers, **signing.webhook_headers(job.keys, job.message_id, timestamp, job.payload)}

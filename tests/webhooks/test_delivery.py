@@ -215,3 +215,36 @@ class TestEndpointApi:
                      other.delete(f"/v1/endpoints/{endpoint['id']}")):
             assert (await call).status_code == 404
         assert (await other.get("/v1/endpoints")).json()["data"] == []
+
+
+class TestPacingAndMetrics:
+    async def test_an_endpoint_rate_limit_spaces_its_attempts(self, api: Api, receiver: Receiver) -> None:
+        path = _path()
+        endpoint = await _endpoint(api, receiver, path, rate_limit=5)
+        for _ in range(4):
+            await api.post(f"/v1/endpoints/{endpoint['id']}/test")
+        await receiver.wait_for(path, 4)
+        starts = []
+        for message in await _messages(api, endpoint_id=endpoint["id"]):
+            await _settled(api, message["id"], 1)
+            attempts = (await api.get(f"/v1/messages/{message['id']}/attempts")).json()["data"]
+            starts.append(attempts[0]["started_at"])
+        from datetime import datetime
+
+        times = sorted(datetime.fromisoformat(s) for s in starts)
+        gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+        assert all(gap >= 0.15 for gap in gaps), gaps
+
+    async def test_attempts_and_queue_state_are_exported(self, app: Any, api: Api, receiver: Receiver,
+                                                        client: Any) -> None:
+        path = _path()
+        endpoint = await _endpoint(api, receiver, path)
+        await api.post(f"/v1/endpoints/{endpoint['id']}/test")
+        await receiver.wait_for(path, 1)
+        [message] = await _messages(api, endpoint_id=endpoint["id"])
+        await _settled(api, message["id"], 1)
+        await app.state.worker.observe()
+        text = (await client.get("/metrics")).text
+        assert 'hub_webhook_attempts_total{outcome="succeeded"}' in text
+        assert "hub_webhook_attempt_duration_seconds_bucket" in text
+        assert 'hub_webhook_endpoints{state="enabled"}' in text and "hub_webhook_messages_pending" in text

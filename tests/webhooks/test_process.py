@@ -1,0 +1,59 @@
+"""`hub worker` as a separate process: it delivers what the database holds and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+from typing import Any
+
+from hub.catalog import ActionContext, build_catalog
+from hub.crypto import Cipher
+from hub.db import create_engine, session_factory
+from hub.events.service import emit
+from hub.tenancy import service as tenancy
+from hub.tenancy.auth import Principal
+from tests.conftest import WEBHOOK_TEST_SETTINGS, make_settings
+from tests.webhooks.receiver import start_receiver
+from webhooks.schemas import EndpointIn
+from webhooks.service import Webhooks
+from webhooks.ssrf import Policy
+
+
+def _env(settings: Any) -> dict[str, str]:
+    names = ("data_dir", "database_url", "secret_key", "webhook_allowed_hosts", "webhook_retry_schedule",
+             "webhook_timeout", "webhook_connect_timeout", "webhook_lease_seconds")
+    return {**os.environ, "HUB_LOG_LEVEL": "INFO", "HUB_RELAY_INTERVAL_SECONDS": "0.1",
+            **{f"HUB_{n.upper()}": str(getattr(settings, n)) for n in names}}
+
+
+class TestWorkerProcess:
+    async def test_delivers_events_and_stops_cleanly_on_sigterm(self, backend: str, tmp_path: Any) -> None:
+        settings = await make_settings(backend, tmp_path, **WEBHOOK_TEST_SETTINGS)
+        receiver, runner = await start_receiver()
+        engine = create_engine(settings)
+        sessions = session_factory(engine)
+        async with sessions.begin() as session:
+            org, _ = await tenancy.create_org(session, "Workers")
+            ctx = ActionContext(session, Principal("k", org.id, "hub_k", frozenset({"admin"})))
+            hooks = Webhooks(Cipher.from_settings(settings), Policy.parse("127.0.0.1"), build_catalog(),
+                             timedelta(hours=24))
+            await hooks.create(ctx, EndpointIn(url=receiver.url("/w")))
+            for i in range(3):
+                emit(session, org.id, "email.opened", {"message_id": f"<{i}@m>", "email": "a@b.example"})
+        worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=_env(settings),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            got = await receiver.wait_for("/w", 3, timeout=30)
+            assert sorted(json.loads(r.body)["data"]["message_id"] for r in got) == ["<0@m>", "<1@m>", "<2@m>"]
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            _, err = await asyncio.to_thread(worker.communicate, timeout=30)
+            await runner.cleanup()
+            await engine.dispose()
+        assert worker.returncode == 0, err
+        assert "webhooks.worker.stopped" in err and "Traceback" not in err

@@ -1,0 +1,41 @@
+"""A delivery process without the HTTP API: the outbox relay and the worker, until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+
+from hub.crypto import Cipher
+from hub.db import create_engine, session_factory
+from hub.events.outbox import Relay
+from hub.settings import Settings
+from webhooks.fanout import FanOut
+from webhooks.worker import Worker
+
+__all__ = ["run_worker"]
+
+log = structlog.get_logger("webhooks.process")
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT; a lease left behind by a hard kill expires and is taken again."""
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    worker = Worker(sessions, Cipher.from_settings(settings), settings)
+    relay = Relay(sessions, [FanOut(settings.webhook_max_payload_bytes)], interval=settings.relay_interval_seconds,
+                  after_commit=worker.wake)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with worker:
+        tasks = [asyncio.create_task(relay.run()), asyncio.create_task(worker.run())]
+        log.info("webhooks.worker.started", concurrency=settings.webhook_concurrency)
+        await stop.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await engine.dispose()
+    log.info("webhooks.worker.stopped")
