@@ -35,7 +35,8 @@ class Result:
 
 
 async def record(session: AsyncSession, results: list[Result], policy: RetryPolicy, health: EndpointHealth,
-                 now: datetime, rng: random.Random) -> None:
+                 now: datetime, rng: random.Random) -> dict[str, datetime]:
+    """Answers the messages that will be tried again, with when."""
     attempts, messages, outcomes = [], [], {}
     for result in results:
         outcome = classify(result.status_code)
@@ -52,6 +53,7 @@ async def record(session: AsyncSession, results: list[Result], policy: RetryPoli
     await session.execute(insert(Attempt), attempts)
     await session.execute(update(Message), messages)
     await health.apply(session, outcomes, now)
+    return {m["id"]: m["next_attempt_at"] for m in messages if m["status"] == "pending"}
 
 
 def _attempt(result: Result, number: int, outcome: str) -> dict[str, Any]:

@@ -167,13 +167,14 @@ class Worker:
                     log.warning("webhooks.record.failed", error_class=type(exc).__name__, count=len(batch))
                     await asyncio.sleep(1)
 
-    async def claim(self, limit: int) -> list[Job]:
-        """Lease up to `limit` due messages of enabled endpoints that have room."""
+    async def claim(self, limit: int, among: list[str] | None = None) -> list[Job]:
+        """Lease up to `limit` due messages of enabled endpoints that have room; `among` narrows the search
+        to the ids a broker handed over (a duplicate or early id then simply yields nothing)."""
         if limit <= 0:
             return []
         now = self.clock()
         async with self.sessions.begin() as session:
-            ids = await self._due(session, now, limit)
+            ids = await self._due(session, now, limit, among)
             if not ids:
                 return []
             jobs = self._within_caps(await self._load(session, ids, now))
@@ -190,7 +191,7 @@ class Worker:
                 kept.append(job)
         return kept
 
-    async def _due(self, session: AsyncSession, now: datetime, limit: int) -> list[str]:
+    async def _due(self, session: AsyncSession, now: datetime, limit: int, among: list[str] | None) -> list[str]:
         earlier = aliased(Message)
         blocked = exists().where(earlier.endpoint_id == Message.endpoint_id, earlier.status == "pending",
                                  earlier.id < Message.id)
@@ -199,6 +200,8 @@ class Worker:
                  .where((Message.leased_until.is_(None)) | (Message.leased_until < now))
                  .where(or_(Endpoint.ordered.is_(False), ~blocked))  # ordered: only the oldest pending one
                  .order_by(Message.next_attempt_at).limit(limit))
+        if among is not None:
+            query = query.where(Message.id.in_(among))
         if saturated := [ep for ep, n in self.inflight.items() if n >= self.caps.get(ep, 1)]:
             query = query.where(Message.endpoint_id.not_in(saturated))
         if session.bind.dialect.name == "postgresql":
@@ -267,10 +270,12 @@ class Worker:
         except Exception as exc:  # any failure to get an answer is retried
             return Result(job, started, _ms(clock), None, None, None, _error_class(exc), None)
 
-    async def _record(self, results: list[Result]) -> None:
-        if results:
-            async with self.sessions.begin() as session:
-                await record(session, results, self.policy, self.health, self.clock(), self.rng)
+    async def _record(self, results: list[Result]) -> dict[str, datetime]:
+        """Store a batch of results; answers each message still pending with the time it is next due."""
+        if not results:
+            return {}
+        async with self.sessions.begin() as session:
+            return await record(session, results, self.policy, self.health, self.clock(), self.rng)
 
 
 def _ms(started: float) -> int:
