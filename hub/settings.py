@@ -53,6 +53,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     webhook_max_payload_bytes: int = 262_144
     webhook_concurrency: int = 200
     webhook_lease_seconds: float = 60.0
+    webhook_breaker_failures: int = 5
+    webhook_breaker_cooldown_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:

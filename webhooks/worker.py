@@ -26,10 +26,11 @@ from hub.db import utcnow
 from hub.settings import Settings
 from hub.tenancy.auth import RateLimiter
 from webhooks import signing
+from webhooks.breaker import Breakers
 from webhooks.health import EndpointHealth
 from webhooks.metrics import ENDPOINTS, OLDEST_PENDING, PENDING
 from webhooks.models import Endpoint, EndpointSecret, Message
-from webhooks.policy import RetryPolicy, retry_after_seconds
+from webhooks.policy import RetryPolicy, classify, retry_after_seconds
 from webhooks.recording import Result, record
 from webhooks.ssrf import Policy, guarded_connector
 
@@ -69,6 +70,8 @@ class Worker:
         self.inflight: Counter[str] = Counter()
         self.caps: dict[str, int] = {}
         self.rates: dict[str, tuple[int, RateLimiter]] = {}
+        self.breakers = Breakers(self.settings.webhook_breaker_failures,
+                                 timedelta(seconds=self.settings.webhook_breaker_cooldown_seconds))
         self._wake = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
 
@@ -182,11 +185,14 @@ class Worker:
                 leased_until=now + timedelta(seconds=self.settings.webhook_lease_seconds)))
         return jobs
 
+    def _room(self, endpoint_id: str) -> int:
+        return 1 if self.breakers.probing(endpoint_id) else self.caps.get(endpoint_id, 1)
+
     def _within_caps(self, jobs: list[Job]) -> list[Job]:
         """Keep what each endpoint's concurrency cap allows now; the rest stays due for the next claim."""
         kept = []
         for job in jobs:
-            if self.inflight[job.endpoint_id] < self.caps.get(job.endpoint_id, 1):
+            if self.inflight[job.endpoint_id] < self._room(job.endpoint_id):
                 self.inflight[job.endpoint_id] += 1
                 kept.append(job)
         return kept
@@ -202,7 +208,8 @@ class Worker:
                  .order_by(Message.next_attempt_at).limit(limit))
         if among is not None:
             query = query.where(Message.id.in_(among))
-        if saturated := [ep for ep, n in self.inflight.items() if n >= self.caps.get(ep, 1)]:
+        saturated = [ep for ep, n in self.inflight.items() if n >= self._room(ep)]
+        if saturated := saturated + self.breakers.open_endpoints(now):
             query = query.where(Message.endpoint_id.not_in(saturated))
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=Message)
@@ -274,6 +281,9 @@ class Worker:
         """Store a batch of results; answers each message still pending with the time it is next due."""
         if not results:
             return {}
+        now = self.clock()
+        for result in results:  # any answer but one that asks for a retry shows the endpoint alive
+            self.breakers.observe(result.job.endpoint_id, classify(result.status_code) != "retry", now)
         async with self.sessions.begin() as session:
             return await record(session, results, self.policy, self.health, self.clock(), self.rng)
 
