@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import BadRequest
 
-__all__ = ["decode_cursor", "encode_cursor", "newest_first"]
+__all__ = ["decode_cursor", "encode_cursor", "narrow", "newest_first"]
 
 
 class _Cursor(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
@@ -45,3 +45,21 @@ async def newest_first(session: AsyncSession, query: Select[Any], id_column: Any
     rows = list((await session.execute(query.order_by(id_column.desc()).limit(limit + 1))).scalars())
     more = len(rows) > limit
     return rows[:limit], encode_cursor(list_name, rows[limit - 1].id) if more else None
+
+
+def narrow(query: Select[Any], *, type_column: Any = None, type: str | None = None, time_column: Any = None,
+           since: Any = None, until: Any = None, **equal: tuple[Any, Any]) -> Select[Any]:
+    """The log filters: a type (exact or `noun.*`), a time window [since, until), and exact matches given as
+    name=(column, value); absent values filter nothing."""
+    if type and type.endswith(".*"):
+        query = query.where(type_column.startswith(type[:-1], autoescape=True))
+    elif type:
+        query = query.where(type_column == type)
+    if since is not None:
+        query = query.where(time_column >= since)
+    if until is not None:
+        query = query.where(time_column < until)
+    for column, value in equal.values():
+        if value is not None:
+            query = query.where(column == value)
+    return query

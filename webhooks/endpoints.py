@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hub.deps import Ctx
 from hub.errors import NotFound
-from hub.pagination import newest_first
+from hub.pagination import narrow, newest_first
 from hub.records.endpoints import IfMatch, etag, parse_if_match
 from hub.types import AwareDatetime, with_offset
 from webhooks.models import Attempt, Endpoint, Message
@@ -115,18 +115,10 @@ class MessageController(Controller):
         until: FromQuery[AwareDatetime | None] = None, id: FromQuery[str | None] = None,
     ) -> MessagePage:
         with_offset(since=since, until=until)
-        query = select(Message).where(Message.org_id == ctx.org_id)
-        if event_type and event_type.endswith(".*"):
-            query = query.where(Message.event_type.startswith(event_type[:-1], autoescape=True))
-        elif event_type:
-            query = query.where(Message.event_type == event_type)
-        for column, value in ((Message.endpoint_id, endpoint_id), (Message.status, status), (Message.id, id)):
-            if value:
-                query = query.where(column == value)
-        if since:
-            query = query.where(Message.created_at >= since)
-        if until:
-            query = query.where(Message.created_at < until)
+        query = narrow(select(Message).where(Message.org_id == ctx.org_id), type_column=Message.event_type,
+                       type=event_type, time_column=Message.created_at, since=since, until=until,
+                       endpoint=(Message.endpoint_id, endpoint_id), status=(Message.status, status),
+                       id=(Message.id, id))
         rows, next_cursor = await newest_first(ctx.session, query, Message.id, "messages", cursor, limit)
         return MessagePage(data=[_message(m) for m in rows], next_cursor=next_cursor)
 

@@ -15,7 +15,7 @@ from hub.events.models import Event
 from hub.events.schemas import EventIn, EventOut, EventPage
 from hub.events.service import emit
 from hub.idempotency import Idempotency
-from hub.pagination import newest_first
+from hub.pagination import narrow, newest_first
 from hub.types import AwareDatetime, with_offset
 
 __all__ = ["EventController"]
@@ -65,17 +65,9 @@ class EventController(Controller):
         until: FromQuery[AwareDatetime | None] = None,
     ) -> EventPage:
         with_offset(since=since, until=until)
-        query = select(Event).where(Event.org_id == ctx.org_id)
-        if type and type.endswith(".*"):
-            query = query.where(Event.type.startswith(type[:-1], autoescape=True))
-        elif type:
-            query = query.where(Event.type == type)
-        if subject_id:
-            query = query.where(Event.subject_id == subject_id)
-        if since:
-            query = query.where(Event.occurred_at >= since)
-        if until:
-            query = query.where(Event.occurred_at < until)
+        query = narrow(select(Event).where(Event.org_id == ctx.org_id), type_column=Event.type, type=type,
+                       time_column=Event.occurred_at, since=since, until=until,
+                       subject=(Event.subject_id, subject_id))
         rows, next_cursor = await newest_first(ctx.session, query, Event.id, "events", cursor, limit)
         return EventPage(data=[_out(e) for e in rows], next_cursor=next_cursor)
 
