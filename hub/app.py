@@ -35,6 +35,7 @@ from hub.tenancy.auth import KeyCache, KeyUsage, RateLimiter
 from hub.tenancy.endpoints import ApiKeyController, me
 from webhooks.endpoints import EndpointController, MessageController
 from webhooks.fanout import FanOut
+from webhooks.rabbitmq import RabbitBackend
 from webhooks.service import Webhooks, purge_payloads
 from webhooks.ssrf import Policy
 from webhooks.worker import Worker
@@ -104,6 +105,9 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
     sessions = session_factory(engine)
     cipher = Cipher.from_settings(settings)
     worker = Worker(sessions, cipher, settings)
+    rabbit = RabbitBackend(worker, settings.broker_url) if settings.broker_url else None
+    consumers = (rabbit.relay_consumers(settings.webhook_max_payload_bytes) if rabbit
+                 else [FanOut(settings.webhook_max_payload_bytes)])
     return State({
         "settings": settings,
         "engine": engine,
@@ -112,8 +116,9 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
         "rate_limiter": RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         "key_usage": KeyUsage(sessions),
         "key_cache": KeyCache(settings.key_cache_seconds),
-        "relay": Relay(sessions, consumers=[FanOut(settings.webhook_max_payload_bytes)],
-                       interval=settings.relay_interval_seconds, after_commit=worker.wake),
+        "relay": Relay(sessions, consumers=consumers, interval=settings.relay_interval_seconds,
+                       after_commit=None if rabbit else worker.wake),
+        "rabbit": rabbit,
         "cipher": cipher,
         "worker": worker,
         "webhooks": Webhooks(cipher, Policy.parse(settings.webhook_allowed_hosts), catalog,
@@ -127,15 +132,20 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
     state = app.state
     async with state.worker:
         tasks = [asyncio.create_task(state.relay.run(), name="outbox-relay"),
-                 asyncio.create_task(state.worker.run(), name="webhook-worker"),
+                 asyncio.create_task(state.rabbit.run() if state.rabbit else state.worker.run(),
+                                     name="webhook-worker"),
                  asyncio.create_task(state.key_usage.run(), name="key-usage"),
                  asyncio.create_task(_maintenance(state), name="maintenance")]
         try:
             yield
         finally:
+            if state.rabbit:  # let attempts under way finish and be recorded, then stop
+                await state.rabbit.drain(timeout=state.settings.webhook_timeout)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if state.rabbit:
+                await state.rabbit.close()
             with contextlib.suppress(Exception):
                 await state.key_usage.flush()
             await state.engine.dispose()

@@ -12,6 +12,7 @@ from hub.db import create_engine, session_factory
 from hub.events.outbox import Relay
 from hub.settings import Settings
 from webhooks.fanout import FanOut
+from webhooks.rabbitmq import RabbitBackend
 from webhooks.worker import Worker
 
 __all__ = ["run_worker"]
@@ -24,18 +25,26 @@ async def run_worker(settings: Settings) -> None:
     engine = create_engine(settings)
     sessions = session_factory(engine)
     worker = Worker(sessions, Cipher.from_settings(settings), settings)
-    relay = Relay(sessions, [FanOut(settings.webhook_max_payload_bytes)], interval=settings.relay_interval_seconds,
-                  after_commit=worker.wake)
+    rabbit = RabbitBackend(worker, settings.broker_url) if settings.broker_url else None
+    consumers = (rabbit.relay_consumers(settings.webhook_max_payload_bytes) if rabbit
+                 else [FanOut(settings.webhook_max_payload_bytes)])
+    relay = Relay(sessions, consumers, interval=settings.relay_interval_seconds,
+                  after_commit=None if rabbit else worker.wake)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with worker:
-        tasks = [asyncio.create_task(relay.run()), asyncio.create_task(worker.run())]
-        log.info("webhooks.worker.started", concurrency=settings.webhook_concurrency)
+        tasks = [asyncio.create_task(relay.run()), asyncio.create_task(rabbit.run() if rabbit else worker.run())]
+        log.info("webhooks.worker.started", concurrency=settings.webhook_concurrency,
+                 queue="rabbitmq" if rabbit else "embedded")
         await stop.wait()
+        if rabbit:
+            await rabbit.drain(timeout=settings.webhook_timeout)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if rabbit:
+            await rabbit.close()
     await engine.dispose()
     log.info("webhooks.worker.stopped")

@@ -176,13 +176,19 @@ class Worker:
         if limit <= 0:
             return []
         now = self.clock()
-        async with self.sessions.begin() as session:
-            ids = await self._due(session, now, limit, among)
-            if not ids:
-                return []
-            jobs = self._within_caps(await self._load(session, ids, now))
-            await session.execute(update(Message).where(Message.id.in_([j.message_id for j in jobs])).values(
-                leased_until=now + timedelta(seconds=self.settings.webhook_lease_seconds)))
+        jobs: list[Job] = []
+        try:
+            async with self.sessions.begin() as session:
+                ids = await self._due(session, now, limit, among)
+                if not ids:
+                    return []
+                jobs = self._within_caps(await self._load(session, ids, now))
+                await session.execute(update(Message).where(Message.id.in_([j.message_id for j in jobs])).values(
+                    leased_until=now + timedelta(seconds=self.settings.webhook_lease_seconds)))
+        except BaseException:  # the lease was not taken: give the endpoints their room back
+            for job in jobs:
+                self.inflight[job.endpoint_id] -= 1
+            raise
         return jobs
 
     def _room(self, endpoint_id: str) -> int:
