@@ -106,6 +106,7 @@ class Worker:
         tasks: set[asyncio.Task[None]] = set()
         try:
             while True:
+                self._wake.clear()  # before claiming, so a wake during the claim is not lost
                 room = self.settings.webhook_concurrency - len(tasks)
                 jobs = await self._claim_safely(min(room, 500)) if room > 0 else []
                 for job in jobs:
@@ -113,7 +114,6 @@ class Worker:
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 if not jobs or room <= len(jobs):
-                    self._wake.clear()
                     await _first(self._wake.wait(), asyncio.sleep(self.poll_interval))
         finally:
             recorder.cancel()
@@ -156,6 +156,7 @@ class Worker:
             done.put_nowait(await self.attempt(job))
         finally:
             self.inflight[job.endpoint_id] -= 1
+            self._wake.set()  # a slot is free: claim again now rather than at the next poll
 
     async def _record_loop(self, done: asyncio.Queue[Result]) -> None:
         while True:
