@@ -902,4 +902,8 @@ if __name__ == "__main__":
         run_receiver()
         sys.exit(0)
     signal.signal(signal.SIGTERM, _interrupt)
-    sys.exit(_run(main(arguments)))
+    try:
+        sys.exit(_run(main(arguments)))
+    except KeyboardInterrupt:
+        print("\ninterrupted; every process started was stopped", file=sys.stderr)
+        sys.exit(130)
