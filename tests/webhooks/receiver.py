@@ -47,8 +47,8 @@ class Receiver:
         return web.Response(status=status, headers=headers, text="ok")
 
 
-async def start_receiver(**kw: Any) -> tuple[Receiver, web.AppRunner]:
-    receiver = Receiver(**kw)
+async def start_receiver(kind: type[Receiver] = Receiver, **kw: Any) -> tuple[Receiver, web.AppRunner]:
+    receiver = kind(**kw)
     app = web.Application()
     app.router.add_route("POST", "/{tail:.*}", receiver._handle)
     runner = web.AppRunner(app, access_log=None)

@@ -32,7 +32,7 @@ from hub.events.service import emit
 from hub.tenancy import service as tenancy
 from hub.tenancy.auth import Principal
 from tests.conftest import IN_CI, WEBHOOK_TEST_SETTINGS, make_settings
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import Receiver, start_receiver
 from webhooks.fanout import FanOut
 from webhooks.models import Attempt, Endpoint, Message
 from webhooks.rabbitmq import SWEPT, CommitPublisher, RabbitConsumer, RabbitQueue, Sweeper, decode_ids
@@ -140,15 +140,7 @@ class SlowReceiver(Receiver):
 
 
 async def _start_receiver(delay: float) -> tuple[Receiver, web.AppRunner]:
-    receiver = SlowReceiver(delay=delay)
-    app = web.Application()
-    app.router.add_route("POST", "/{tail:.*}", receiver._handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    receiver.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return receiver, runner
+    return await start_receiver(SlowReceiver, delay=delay)
 
 
 @pytest.fixture
