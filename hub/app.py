@@ -105,7 +105,8 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
     sessions = session_factory(engine)
     cipher = Cipher.from_settings(settings)
     worker = Worker(sessions, cipher, settings)
-    rabbit = RabbitBackend(worker, settings.broker_url) if settings.broker_url else None
+    rabbit = (RabbitBackend(worker, settings.broker_url, prefix=settings.broker_queue_prefix)
+              if settings.broker_url else None)
     consumers = (rabbit.relay_consumers(settings.webhook_max_payload_bytes) if rabbit
                  else [FanOut(settings.webhook_max_payload_bytes)])
     return State({
@@ -131,8 +132,10 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
     """The relay, the delivery worker, key-usage flushing and retention run beside the server, and stop with it."""
     state = app.state
     async with state.worker:
+        delivers = state.settings.serve_delivers
         tasks = [asyncio.create_task(state.relay.run(), name="outbox-relay"),
-                 asyncio.create_task(state.rabbit.run() if state.rabbit else state.worker.run(),
+                 asyncio.create_task(state.rabbit.run(consume=delivers) if state.rabbit
+                                     else state.worker.run() if delivers else asyncio.Event().wait(),
                                      name="webhook-worker"),
                  asyncio.create_task(state.key_usage.run(), name="key-usage"),
                  asyncio.create_task(_maintenance(state), name="maintenance")]

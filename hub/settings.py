@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Literal, Mapping
@@ -29,6 +30,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     data_dir: str = "var"
     database_url: str = ""
     broker_url: str = ""
+    broker_queue_prefix: str = "hub.webhooks"
+    serve_delivers: bool = True
     secret_key: str = ""
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
@@ -108,6 +111,8 @@ def _complete(s: Settings) -> Settings:
         changes["database_url"] = "postgresql+asyncpg://" + database_url.removeprefix("postgresql://")
     if s.broker_url and not s.broker_url.startswith(("amqp://", "amqps://")):
         raise SettingsError("HUB_BROKER_URL must be empty (embedded queue) or amqp://…")
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", s.broker_queue_prefix):
+        raise SettingsError("HUB_BROKER_QUEUE_PREFIX must be 1 to 100 letters, digits, dots, dashes or underscores")
     if not s.public_url.startswith(("http://", "https://")):
         raise SettingsError("HUB_PUBLIC_URL must be an http(s) URL")
     for name in ("port", "max_request_bytes", "rate_limit_per_minute", "rate_limit_burst"):

@@ -25,7 +25,8 @@ async def run_worker(settings: Settings) -> None:
     engine = create_engine(settings)
     sessions = session_factory(engine)
     worker = Worker(sessions, Cipher.from_settings(settings), settings)
-    rabbit = RabbitBackend(worker, settings.broker_url) if settings.broker_url else None
+    rabbit = (RabbitBackend(worker, settings.broker_url, prefix=settings.broker_queue_prefix)
+              if settings.broker_url else None)
     consumers = (rabbit.relay_consumers(settings.webhook_max_payload_bytes) if rabbit
                  else [FanOut(settings.webhook_max_payload_bytes)])
     relay = Relay(sessions, consumers, interval=settings.relay_interval_seconds,

@@ -812,11 +812,13 @@ class RabbitBackend:
             return True
         return await self.consumer.drain(timeout)
 
-    async def run(self) -> None:
+    async def run(self, consume: bool = True) -> None:
+        """Connect, then sweep and (unless `consume` is false: an API-only process) consume."""
         await self.connect()
-        tasks = [asyncio.create_task(self.consumer.run(), name="rabbit-consumer"),
-                 asyncio.create_task(self.sweeper.run(), name="rabbit-sweeper"),
+        tasks = [asyncio.create_task(self.sweeper.run(), name="rabbit-sweeper"),
                  asyncio.create_task(self.worker._gauge_loop(), name="webhook-gauges")]
+        if consume:
+            tasks.append(asyncio.create_task(self.consumer.run(), name="rabbit-consumer"))
         try:
             await asyncio.gather(*tasks)
         finally:
