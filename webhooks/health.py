@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.events.service import emit
 from webhooks.models import Endpoint
 
-__all__ = ["EndpointHealth"]
+__all__ = ["LAST_SUCCESS_EVERY", "EndpointHealth"]
+
+LAST_SUCCESS_EVERY = timedelta(seconds=10)  # how stale an endpoint's `last_success_at` may be
 
 
 class EndpointHealth:
@@ -21,8 +23,10 @@ class EndpointHealth:
         """`outcomes` maps an endpoint to (its org, the outcomes of this batch's attempts to it)."""
         healthy = [ep for ep, (_, seen) in outcomes.items() if "succeeded" in seen]
         failing = [ep for ep, (_, seen) in outcomes.items() if "succeeded" not in seen]
-        if healthy:
-            await session.execute(update(Endpoint).where(Endpoint.id.in_(healthy)).values(
+        if healthy:  # written when it heals, and otherwise at most every LAST_SUCCESS_EVERY: a hot row stays cool
+            await session.execute(update(Endpoint).where(Endpoint.id.in_(healthy)).where(
+                Endpoint.failing_since.is_not(None) | Endpoint.last_success_at.is_(None)
+                | (Endpoint.last_success_at < now - LAST_SUCCESS_EVERY)).values(
                 failing_since=None, warned_at=None, last_success_at=now))
         if not failing:
             return

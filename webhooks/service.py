@@ -96,7 +96,8 @@ class Webhooks:
 
     async def rotate(self, ctx: ActionContext, endpoint_id: str) -> tuple[str, datetime]:
         """A new current secret; the old one keeps signing, beside it, for the grace period."""
-        await self.get(ctx, endpoint_id)
+        endpoint = await self.get(ctx, endpoint_id)
+        endpoint.updated_at = utcnow()  # a new version: workers read the endpoint's keys again
         expires = utcnow() + self.secret_grace
         await ctx.session.execute(update(EndpointSecret).where(
             EndpointSecret.endpoint_id == endpoint_id, EndpointSecret.expires_at.is_(None)).values(expires_at=expires))

@@ -7,7 +7,6 @@ leases to expire and another worker takes the messages again (at least once, nev
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections import Counter
@@ -18,8 +17,8 @@ from typing import Any, Callable
 import aiohttp
 import structlog
 from sqlalchemy import exists, func, or_, select, update
-from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from hub.crypto import Cipher
 from hub.db import utcnow
@@ -28,11 +27,12 @@ from hub.tenancy.auth import RateLimiter
 from webhooks import signing
 from webhooks.breaker import Breakers
 from webhooks.health import EndpointHealth
-from webhooks.metrics import ENDPOINTS, OLDEST_PENDING, PENDING
-from webhooks.models import Endpoint, EndpointSecret, Message
+from webhooks.metrics import ENDPOINTS, OLDEST_PENDING, PENDING, REDELIVERIES
+from webhooks.models import Endpoint, Message
 from webhooks.policy import RetryPolicy, classify, retry_after_seconds
 from webhooks.recording import Result, record
 from webhooks.ssrf import Policy, guarded_connector
+from webhooks.targets import Target, Targets
 
 __all__ = ["Job", "Worker"]
 
@@ -67,6 +67,7 @@ class Worker:
         self.policy = RetryPolicy.parse(self.settings.webhook_retry_schedule)
         self.ssrf = Policy.parse(self.settings.webhook_allowed_hosts)
         self.health = EndpointHealth(timedelta(hours=self.settings.webhook_disable_after_hours))
+        self.targets = Targets(self.cipher)
         self.inflight: Counter[str] = Counter()
         self.caps: dict[str, int] = {}
         self.rates: dict[str, tuple[int, RateLimiter]] = {}
@@ -177,38 +178,43 @@ class Worker:
         if limit <= 0:
             return []
         now = self.clock()
-        jobs: list[Job] = []
+        chosen: list[Any] = []
         try:
             async with self.sessions.begin() as session:
-                ids = await self._due(session, now, limit, among)
-                if not ids:
+                rows = await self._due(session, now, limit, among)
+                if not rows:
                     return []
-                jobs = self._within_caps(await self._load(session, ids, now))
-                await session.execute(update(Message).where(Message.id.in_([j.message_id for j in jobs])).values(
-                    leased_until=now + timedelta(seconds=self.settings.webhook_lease_seconds)))
+                if stale := self.targets.stale({r.endpoint_id: r.version for r in rows}):
+                    await self.targets.load(session, stale, now)
+                    self.caps.update({ep: self._cap(self.targets[ep]) for ep in stale if self.targets.get(ep)})
+                chosen = self._within_caps(rows)
+                if not chosen:
+                    return []
+                return await self._lease(session, chosen, now)
         except BaseException:  # the lease was not taken: give the endpoints their room back
-            for job in jobs:
-                self.inflight[job.endpoint_id] -= 1
+            for row in chosen:
+                self.inflight[row.endpoint_id] -= 1
             raise
-        return jobs
 
     def _room(self, endpoint_id: str) -> int:
         return 1 if self.breakers.probing(endpoint_id) else self.caps.get(endpoint_id, 1)
 
-    def _within_caps(self, jobs: list[Job]) -> list[Job]:
+    def _within_caps(self, rows: list[Any]) -> list[Any]:
         """Keep what each endpoint's concurrency cap allows now; the rest stays due for the next claim."""
         kept = []
-        for job in jobs:
-            if self.inflight[job.endpoint_id] < self._room(job.endpoint_id):
-                self.inflight[job.endpoint_id] += 1
-                kept.append(job)
+        for row in rows:
+            if self.inflight[row.endpoint_id] < self._room(row.endpoint_id):
+                self.inflight[row.endpoint_id] += 1
+                kept.append(row)
         return kept
 
-    async def _due(self, session: AsyncSession, now: datetime, limit: int, among: list[str] | None) -> list[str]:
+    async def _due(self, session: AsyncSession, now: datetime, limit: int, among: list[str] | None) -> list[Any]:
+        """Ids of due messages, oldest due first, with their endpoint's version and any lapsed lease."""
         earlier = aliased(Message)
         blocked = exists().where(earlier.endpoint_id == Message.endpoint_id, earlier.status == "pending",
                                  earlier.id < Message.id)
-        query = (select(Message.id).join(Endpoint, Endpoint.id == Message.endpoint_id)
+        query = (select(Message.id, Message.endpoint_id, Message.leased_until, Endpoint.version)
+                 .join(Endpoint, Endpoint.id == Message.endpoint_id)
                  .where(Message.status == "pending", Message.next_attempt_at <= now, Endpoint.state == "enabled")
                  .where((Message.leased_until.is_(None)) | (Message.leased_until < now))
                  .where(or_(Endpoint.ordered.is_(False), ~blocked))  # ordered: only the oldest pending one
@@ -220,24 +226,30 @@ class Worker:
             query = query.where(Message.endpoint_id.not_in(saturated))
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=Message)
-        return list((await session.execute(query)).scalars())
+        return list((await session.execute(query)).all())
 
-    async def _load(self, session: AsyncSession, ids: list[str], now: datetime) -> list[Job]:
-        rows = (await session.execute(
-            select(Message.id, Message.org_id, Message.endpoint_id, Message.payload, Message.attempt_count,
-                   Endpoint.url, Endpoint.headers_enc, Endpoint.max_concurrency, Endpoint.rate_limit)
-            .join(Endpoint, Endpoint.id == Message.endpoint_id).where(Message.id.in_(ids)))).all()
-        keys = await self._keys(session, {r.endpoint_id for r in rows}, now)
-        self.caps.update({r.endpoint_id: self._cap(r.max_concurrency, r.rate_limit) for r in rows})
-        return [Job(message_id=r.id, org_id=r.org_id, endpoint_id=r.endpoint_id, payload=r.payload.encode(),
-                    attempt_count=r.attempt_count, url=r.url, headers=self._headers(r.endpoint_id, r.headers_enc),
-                    keys=keys.get(r.endpoint_id, []), rate_limit=r.rate_limit) for r in rows]
+    async def _lease(self, session: AsyncSession, rows: list[Any], now: datetime) -> list[Job]:
+        """Take the lease and read what to send, in one statement."""
+        if lapsed := sum(1 for r in rows if r.leased_until is not None):
+            REDELIVERIES.inc(lapsed)  # the worker that held them died or stalled: its attempt may have landed
+        table = Message.__table__
+        leased = await session.execute(
+            update(table).where(table.c.id.in_([r.id for r in rows]))
+            .values(leased_until=now + timedelta(seconds=self.settings.webhook_lease_seconds))
+            .returning(table.c.id, table.c.org_id, table.c.endpoint_id, table.c.payload, table.c.attempt_count))
+        jobs = []
+        for r in leased:
+            target = self.targets[r.endpoint_id]
+            jobs.append(Job(message_id=r.id, org_id=r.org_id, endpoint_id=r.endpoint_id, payload=r.payload.encode(),
+                            attempt_count=r.attempt_count, url=target.url, headers=target.headers, keys=target.keys,
+                            rate_limit=target.rate_limit))
+        return jobs
 
-    def _cap(self, max_concurrency: int, rate_limit: int | None) -> int:
+    def _cap(self, target: Target) -> int:
         """In flight at most: the endpoint's cap, and no more than its rate can send within half a lease."""
-        if rate_limit is None:
-            return max_concurrency
-        return max(1, min(max_concurrency, int(rate_limit * self.settings.webhook_lease_seconds / 2)))
+        if target.rate_limit is None:
+            return target.max_concurrency
+        return max(1, min(target.max_concurrency, int(target.rate_limit * self.settings.webhook_lease_seconds / 2)))
 
     async def _pace(self, job: Job) -> None:
         """Wait for the endpoint's rate limit, if it has one."""
@@ -249,24 +261,6 @@ class Worker:
             self.rates[job.endpoint_id] = (job.rate_limit, limiter)
         while (wait := limiter.hit(job.endpoint_id)) is not None:
             await asyncio.sleep(wait)
-
-    async def _keys(self, session: AsyncSession, endpoint_ids: set[str], now: datetime) -> dict[str, list[bytes]]:
-        rows = (await session.execute(
-            select(EndpointSecret.endpoint_id, EndpointSecret.secret_enc)
-            .where(EndpointSecret.endpoint_id.in_(endpoint_ids))
-            .where((EndpointSecret.expires_at.is_(None)) | (EndpointSecret.expires_at > now))
-            .order_by(EndpointSecret.endpoint_id, EndpointSecret.expires_at.is_not(None),
-                      EndpointSecret.created_at.desc()))).all()
-        keys: dict[str, list[bytes]] = {}
-        for row in rows:
-            secret = self.cipher.decrypt(row.secret_enc, context=f"webhook-secret:{row.endpoint_id}").decode()
-            keys.setdefault(row.endpoint_id, []).append(signing.secret_key(secret))
-        return keys
-
-    def _headers(self, endpoint_id: str, headers_enc: str | None) -> dict[str, str]:
-        if not headers_enc:
-            return {}
-        return json.loads(self.cipher.decrypt(headers_enc, context=f"webhook-headers:{endpoint_id}"))
 
     async def attempt(self, job: Job) -> Result:
         """One signed POST; never raises: every outcome becomes a Result."""
