@@ -54,6 +54,8 @@ class Message(Base):
         Index(None, "org_id", "event_type", "id"),
         Index("ix_webhook_messages_due", "next_attempt_at", postgresql_where=text("status = 'pending'"),
               sqlite_where=text("status = 'pending'")),
+        Index("ix_webhook_messages_due_by_endpoint", "endpoint_id", "next_attempt_at",
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

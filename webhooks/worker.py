@@ -7,6 +7,7 @@ leases to expire and another worker takes the messages again (at least once, nev
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections import Counter
@@ -16,12 +17,12 @@ from typing import Any, Callable
 
 import aiohttp
 import structlog
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from hub.crypto import Cipher
-from hub.db import utcnow
+from hub.db import UTCDateTime, utcnow
 from hub.settings import Settings
 from hub.tenancy.auth import RateLimiter
 from webhooks import signing
@@ -100,27 +101,10 @@ class Worker:
         return len(results)
 
     async def run(self) -> None:
-        """Deliver continuously: claim while there is room, record as attempts finish."""
-        done: asyncio.Queue[Result] = asyncio.Queue()
-        recorder = asyncio.create_task(self._record_loop(done))
-        gauges = asyncio.create_task(self._gauge_loop())
-        tasks: set[asyncio.Task[None]] = set()
-        try:
-            while True:
-                self._wake.clear()  # before claiming, so a wake during the claim is not lost
-                room = self.settings.webhook_concurrency - len(tasks)
-                jobs = await self._claim_safely(min(room, 500)) if room > 0 else []
-                for job in jobs:
-                    task = asyncio.create_task(self._attempt_into(job, done))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                if not jobs or room <= len(jobs):
-                    await _first(self._wake.wait(), asyncio.sleep(self.poll_interval))
-        finally:
-            recorder.cancel()
-            gauges.cancel()
-            for task in tasks:
-                task.cancel()
+        """Deliver continuously from the database (the embedded queue)."""
+        from webhooks.dispatch import Dispatcher
+
+        await Dispatcher(self).run()
 
     async def observe(self) -> None:
         """Refresh the queue gauges: pending messages, the oldest due one's age, endpoints by state."""
@@ -144,97 +128,99 @@ class Worker:
                 log.warning("webhooks.gauges.failed", error_class=type(exc).__name__)
             await asyncio.sleep(every)
 
-    async def _claim_safely(self, limit: int) -> list[Job]:
-        try:
-            return await self.claim(limit)
-        except Exception as exc:  # the database is away: try again on the next round
-            log.warning("webhooks.claim.failed", error_class=type(exc).__name__)
-            await asyncio.sleep(self.poll_interval)
-            return []
-
-    async def _attempt_into(self, job: Job, done: asyncio.Queue[Result]) -> None:
-        try:
-            done.put_nowait(await self.attempt(job))
-        finally:
-            self.inflight[job.endpoint_id] -= 1
-            self._wake.set()  # a slot is free: claim again now rather than at the next poll
-
-    async def _record_loop(self, done: asyncio.Queue[Result]) -> None:
-        while True:
-            batch = [await done.get()]
-            while not done.empty() and len(batch) < 500:
-                batch.append(done.get_nowait())
-            while True:
-                try:
-                    await self._record(batch)
-                    break
-                except Exception as exc:  # keep the results and retry; the leases hold meanwhile
-                    log.warning("webhooks.record.failed", error_class=type(exc).__name__, count=len(batch))
-                    await asyncio.sleep(1)
-
-    async def claim(self, limit: int, among: list[str] | None = None) -> list[Job]:
-        """Lease up to `limit` due messages of enabled endpoints that have room; `among` narrows the search
-        to the ids a broker handed over (a duplicate or early id then simply yields nothing)."""
+    async def claim(self, limit: int, among: list[str] | None = None, prefetch: bool = False) -> list[Job]:
+        """Lease up to `limit` due messages, oldest due first, of enabled endpoints this worker holds less of
+        than `hold` allows; `among` narrows the search to the ids a broker handed over (a duplicate or early
+        id then simply yields nothing)."""
         if limit <= 0:
             return []
+        return await self._claim(lambda session, now: self._due(session, now, limit, among, prefetch), prefetch)
+
+    async def claim_for(self, wants: dict[str, int]) -> list[Job]:
+        """Lease up to `wants[endpoint]` due messages of each endpoint, read through its own index."""
+        if not (wants := {ep: n for ep, n in wants.items() if n > 0}):
+            return []
+        return await self._claim(lambda session, now: self._due_for(session, now, wants), True)
+
+    async def _claim(self, due: Callable[[AsyncSession, datetime], Any], prefetch: bool) -> list[Job]:
         now = self.clock()
         chosen: list[Any] = []
         try:
             async with self.sessions.begin() as session:
-                rows = await self._due(session, now, limit, among)
-                if not rows:
+                if not (rows := await due(session, now)):
                     return []
                 if stale := self.targets.stale({r.endpoint_id: r.version for r in rows}):
                     await self.targets.load(session, stale, now)
                     self.caps.update({ep: self._cap(self.targets[ep]) for ep in stale if self.targets.get(ep)})
-                chosen = self._within_caps(rows)
-                if not chosen:
+                if not (chosen := self._within_caps(rows, prefetch)):
                     return []
-                return await self._lease(session, chosen, now)
+                jobs = await self._lease(session, chosen, now)
         except BaseException:  # the lease was not taken: give the endpoints their room back
             for row in chosen:
                 self.inflight[row.endpoint_id] -= 1
             raise
+        for row in _missing(chosen, jobs):  # taken by another worker meanwhile
+            self.inflight[row.endpoint_id] -= 1
+        return jobs
 
     def _room(self, endpoint_id: str) -> int:
         return 1 if self.breakers.probing(endpoint_id) else self.caps.get(endpoint_id, 1)
 
-    def _within_caps(self, rows: list[Any]) -> list[Any]:
-        """Keep what each endpoint's concurrency cap allows now; the rest stays due for the next claim."""
+    def hold(self, endpoint_id: str, prefetch: bool = True) -> int:
+        """How many messages of an endpoint this worker may hold: its room, and with `prefetch` as many again
+        waiting, so a slot that frees is refilled at once (not for a rate-limited or probing endpoint, whose
+        waiting ones could outlast their lease)."""
+        room = self._room(endpoint_id)
+        target = self.targets.get(endpoint_id)
+        if not prefetch or self.breakers.probing(endpoint_id) or target is None or target.rate_limit is not None:
+            return room
+        return 2 * room
+
+    def _within_caps(self, rows: list[Any], prefetch: bool) -> list[Any]:
+        """Keep what each endpoint's hold allows now; the rest stays due for the next claim."""
         kept = []
         for row in rows:
-            if self.inflight[row.endpoint_id] < self._room(row.endpoint_id):
+            if self.inflight[row.endpoint_id] < self.hold(row.endpoint_id, prefetch):
                 self.inflight[row.endpoint_id] += 1
                 kept.append(row)
         return kept
 
-    async def _due(self, session: AsyncSession, now: datetime, limit: int, among: list[str] | None) -> list[Any]:
+    async def _due(self, session: AsyncSession, now: datetime, limit: int, among: list[str] | None,
+                   prefetch: bool) -> list[Any]:
         """Ids of due messages, oldest due first, with their endpoint's version and any lapsed lease."""
-        earlier = aliased(Message)
-        blocked = exists().where(earlier.endpoint_id == Message.endpoint_id, earlier.status == "pending",
-                                 earlier.id < Message.id)
-        query = (select(Message.id, Message.endpoint_id, Message.leased_until, Endpoint.version)
-                 .join(Endpoint, Endpoint.id == Message.endpoint_id)
-                 .where(Message.status == "pending", Message.next_attempt_at <= now, Endpoint.state == "enabled")
-                 .where((Message.leased_until.is_(None)) | (Message.leased_until < now))
-                 .where(or_(Endpoint.ordered.is_(False), ~blocked))  # ordered: only the oldest pending one
-                 .order_by(Message.next_attempt_at).limit(limit))
-        if among is not None:
-            query = query.where(Message.id.in_(among))
-        saturated = [ep for ep, n in self.inflight.items() if n >= self._room(ep)]
-        if saturated := saturated + self.breakers.open_endpoints(now):
-            query = query.where(Message.endpoint_id.not_in(saturated))
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Message)
-        return list((await session.execute(query)).all())
+        full = [ep for ep, n in self.inflight.items() if n >= self.hold(ep, prefetch)]
+        params = {"now": now, "n": limit, "full": full + self.breakers.open_endpoints(now), "among": among or []}
+        query = _statement(session.bind.dialect.name, "among" if among is not None else "any")
+        return list((await session.execute(query, params)).all())
+
+    async def _due_for(self, session: AsyncSession, now: datetime, wants: dict[str, int]) -> list[Any]:
+        open_now = set(self.breakers.open_endpoints(now))
+        wants = {ep: n for ep, n in wants.items() if ep not in open_now}
+        rows: list[Any] = []
+        for chunk in _chunks(list(wants.items()), 16):
+            params: dict[str, Any] = {"now": now}
+            for i, (ep, n) in enumerate(chunk):
+                params[f"ep{i}"], params[f"n{i}"] = ep, n
+            rows += (await session.execute(_statement(session.bind.dialect.name, len(chunk)), params)).all()
+        return rows
+
+    async def release(self, jobs: list[Job]) -> None:
+        """Give leased messages back unattempted, so any worker may take them now."""
+        table = Message.__table__
+        async with self.sessions.begin() as session:
+            await session.execute(update(table).where(table.c.id.in_([j.message_id for j in jobs]))
+                                  .values(leased_until=None))
+        for job in jobs:
+            self.inflight[job.endpoint_id] -= 1
 
     async def _lease(self, session: AsyncSession, rows: list[Any], now: datetime) -> list[Job]:
         """Take the lease and read what to send, in one statement."""
         if lapsed := sum(1 for r in rows if r.leased_until is not None):
             REDELIVERIES.inc(lapsed)  # the worker that held them died or stalled: its attempt may have landed
         table = Message.__table__
-        leased = await session.execute(
-            update(table).where(table.c.id.in_([r.id for r in rows]))
+        leased = await session.execute(  # the conditions again: a concurrent claim may have won a row
+            update(table).where(table.c.id.in_([r.id for r in rows]), table.c.status == "pending")
+            .where(table.c.leased_until.is_(None) | (table.c.leased_until < now))
             .values(leased_until=now + timedelta(seconds=self.settings.webhook_lease_seconds))
             .returning(table.c.id, table.c.org_id, table.c.endpoint_id, table.c.payload, table.c.attempt_count))
         jobs = []
@@ -305,9 +291,40 @@ def _error_class(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-async def _first(*aws: Any) -> None:
-    tasks = [asyncio.ensure_future(a) for a in aws]
-    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
+def _missing(rows: list[Any], jobs: list[Job]) -> list[Any]:
+    leased = {job.message_id for job in jobs}
+    return [row for row in rows if row.id not in leased]
 
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _due_query(limit: Any) -> Any:
+    """Due messages, oldest due first; `:now` is the time, `limit` a bound parameter."""
+    now = bindparam("now", type_=UTCDateTime)
+    earlier = aliased(Message)
+    blocked = exists().where(earlier.endpoint_id == Message.endpoint_id, earlier.status == "pending",
+                             earlier.id < Message.id)
+    return (select(Message.id, Message.endpoint_id, Message.leased_until, Endpoint.version)
+            .join(Endpoint, Endpoint.id == Message.endpoint_id)
+            .where(Message.status == "pending", Message.next_attempt_at <= now, Endpoint.state == "enabled")
+            .where((Message.leased_until.is_(None)) | (Message.leased_until < now))
+            .where(or_(Endpoint.ordered.is_(False), ~blocked))  # ordered: only the oldest pending one
+            .order_by(Message.next_attempt_at).limit(limit))
+
+
+@functools.cache
+def _statement(dialect: str, kind: str | int) -> Any:
+    """The claim's SELECT, built once per shape so that only parameters change between claims: "any" (every
+    endpoint but those in `:full`), "among" (also only the ids in `:among`), or a number k (the first `:n<i>`
+    due messages of endpoint `:ep<i>`, for i < k, each through the endpoint's own index)."""
+    lock = (lambda q: q.with_for_update(skip_locked=True, of=Message)) if dialect == "postgresql" else (lambda q: q)
+    if isinstance(kind, int):
+        parts = [lock(_due_query(bindparam(f"n{i}")).where(Message.endpoint_id == bindparam(f"ep{i}"))).subquery()
+                 for i in range(kind)]
+        return union_all(*(select(*part.c) for part in parts)) if kind > 1 else select(*parts[0].c)
+    query = _due_query(bindparam("n")).where(Message.endpoint_id.not_in(bindparam("full", expanding=True)))
+    if kind == "among":
+        query = query.where(Message.id.in_(bindparam("among", expanding=True)))
+    return lock(query)
