@@ -86,12 +86,15 @@ class Config:
     processes: tuple[Proc, ...] = (SERVE,)
 
 
+BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
 CONFIGS: list[Config] = [
     Config("sqlite", database="sqlite"),
     Config("postgresql", database="postgresql"),
-    # e.g. Config("rabbitmq", database="postgresql",
-    #             env=lambda tmp: {"HUB_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/"},
-    #             processes=(SERVE, Proc("worker", ("worker",)))),
+    # The API process relays and publishes; two `hub worker` processes consume and deliver.
+    Config("rabbitmq", database="postgresql",
+           env=lambda tmp: {"HUB_BROKER_URL": BROKER_URL, "HUB_SERVE_DELIVERS": "false",
+                            "HUB_BROKER_QUEUE_PREFIX": f"bench.{tmp.name}"},
+           processes=(SERVE, Proc("worker-1", ("worker",)), Proc("worker-2", ("worker",)))),
 ]
 
 
@@ -135,6 +138,7 @@ def run_receiver() -> None:
     async def main() -> None:
         app = web.Application(client_max_size=1 << 20)
         app.router.add_post("/hook", hook)
+        app.router.add_post("/hook/{endpoint}", hook)
         app.router.add_get("/stats", stats)
         app.router.add_get("/count", count)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -250,7 +254,7 @@ class Run:
     receiver_port: int = 0
     api_key: str = ""
     org_id: str = ""
-    endpoint_id: str = ""
+    endpoint_ids: list[str] = field(default_factory=list)
     hub: list[tuple[Proc, subprocess.Popen]] = field(default_factory=list)
     stderr_path: Path = Path()
 
@@ -338,15 +342,16 @@ async def bench_config(config: Config, args: argparse.Namespace, tmp: Path, out:
         async with aiohttp.ClientSession(timeout=timeout, connector=connector,
                                          headers={"Authorization": f"Bearer {run.api_key}"}) as session:
             await run.start_hub(session)
-            endpoint: dict[str, Any] = {"url": f"{receiver_url}/hook", "event_types": [EVENT_TYPE]}
-            if args.endpoint_concurrency:
-                endpoint["max_concurrency"] = args.endpoint_concurrency
-            async with session.post(f"{run.base}/v1/endpoints", json=endpoint) as resp:
-                body = await resp.json()
-                if resp.status != 201:
-                    raise RuntimeError(f"POST /v1/endpoints: HTTP {resp.status} {body}")
-                run.endpoint_id = body["id"]
-                out["endpoint_max_concurrency"] = body["max_concurrency"]
+            for i in range(args.endpoints):
+                endpoint: dict[str, Any] = {"url": f"{receiver_url}/hook/{i}", "event_types": [EVENT_TYPE]}
+                if args.endpoint_concurrency:
+                    endpoint["max_concurrency"] = args.endpoint_concurrency
+                async with session.post(f"{run.base}/v1/endpoints", json=endpoint) as resp:
+                    body = await resp.json()
+                    if resp.status != 201:
+                        raise RuntimeError(f"POST /v1/endpoints: HTTP {resp.status} {body}")
+                    run.endpoint_ids.append(body["id"])
+                    out["endpoint_max_concurrency"] = body["max_concurrency"]
             run.stop_hub()
 
             out["m1"] = await measure_throughput(run, engine, session, receiver_url)
@@ -357,7 +362,7 @@ async def bench_config(config: Config, args: argparse.Namespace, tmp: Path, out:
             print_m2(config.name, out["m2"])
             if exited := run.exited():
                 raise RuntimeError(f"{exited} during measurement 2")
-            out["final"] = await status_counts(engine, run.endpoint_id)
+            out["final"] = await status_counts(engine, run.org_id)
             print(f"  {config.name}: messages by status at the end: {out['final']}", flush=True)
     finally:
         run.procs.stop_all()
@@ -365,6 +370,8 @@ async def bench_config(config: Config, args: argparse.Namespace, tmp: Path, out:
             await engine.dispose()
         if run.stderr_path.exists():
             report_stderr(config.name, run.stderr_path.read_text(errors="replace"))
+        if run.env.get("HUB_BROKER_URL"):
+            await delete_queues(run.env["HUB_BROKER_URL"], run.env["HUB_BROKER_QUEUE_PREFIX"])
         if run.database:
             conn = await asyncpg.connect(**PG, database="postgres")
             await conn.execute(f'DROP DATABASE IF EXISTS "{run.database}" WITH (FORCE)')
@@ -375,23 +382,33 @@ async def bench_config(config: Config, args: argparse.Namespace, tmp: Path, out:
 # Database helpers
 
 
-async def count_succeeded(engine: Any, endpoint_id: str) -> int:
+async def delete_queues(url: str, prefix: str) -> None:
+    from webhooks.rabbitmq import RabbitQueue
+
+    try:
+        async with RabbitQueue(url, prefix=prefix) as queue:
+            await queue.delete_queues()
+    except Exception as exc:
+        print(f"  could not delete the queues {prefix}.*: {type(exc).__name__}: {exc}")
+
+
+async def count_succeeded(engine: Any, org_id: str) -> int:
     from sqlalchemy import func, select
 
     from webhooks.models import Message
 
     async with engine.connect() as conn:
         return await conn.scalar(select(func.count()).select_from(Message).where(
-            Message.endpoint_id == endpoint_id, Message.status == "succeeded"))
+            Message.org_id == org_id, Message.status == "succeeded"))
 
 
-async def status_counts(engine: Any, endpoint_id: str) -> dict[str, int]:
+async def status_counts(engine: Any, org_id: str) -> dict[str, int]:
     from sqlalchemy import func, select
 
     from webhooks.models import Message
 
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(Message.status, func.count()).where(Message.endpoint_id == endpoint_id)
+        rows = (await conn.execute(select(Message.status, func.count()).where(Message.org_id == org_id)
                                    .group_by(Message.status))).all()
     return {status: n for status, n in rows}
 
@@ -425,6 +442,7 @@ async def receiver_records(session: Any, receiver_url: str, since: int = 0) -> l
 
 async def measure_throughput(run: Run, engine: Any, session: Any, receiver_url: str) -> dict[str, Any]:
     n, args = run.args.events, run.args
+    total = n * len(run.endpoint_ids)  # every event goes to every endpoint
     insert_s = await insert_events(engine, run.org_id, n)
     print(f"  {run.config.name}: {n} events written to the outbox in {insert_s:.1f} s; starting the hub",
           flush=True)
@@ -432,19 +450,19 @@ async def measure_throughput(run: Run, engine: Any, session: Any, receiver_url: 
     profiler = start_profiler(run) if args.profile else None
     done_at, last, last_change, timeline = None, 0, time.time(), []
     while True:
-        succeeded = await count_succeeded(engine, run.endpoint_id)
+        succeeded = await count_succeeded(engine, run.org_id)
         now = time.time()
         timeline.append((now - started, succeeded))
         if succeeded != last:
             last, last_change = succeeded, now
-        if succeeded >= n:
+        if succeeded >= total:
             done_at = now
             break
         if exited := run.exited():
-            print(f"  {run.config.name}: {exited} after {now - started:.1f} s, {succeeded}/{n} succeeded")
+            print(f"  {run.config.name}: {exited} after {now - started:.1f} s, {succeeded}/{total} succeeded")
             break
         if now - last_change > args.stall or now - started > args.timeout:
-            print(f"  {run.config.name}: gave up after {now - started:.0f} s with {succeeded}/{n} succeeded "
+            print(f"  {run.config.name}: gave up after {now - started:.0f} s with {succeeded}/{total} succeeded "
                   f"({'no progress for %g s' % args.stall if now - last_change > args.stall else 'timeout'})")
             break
         await asyncio.sleep(POLL)
@@ -453,14 +471,15 @@ async def measure_throughput(run: Run, engine: Any, session: Any, receiver_url: 
     end = done_at or time.time()
     records = await receiver_records(session, receiver_url)
     arrivals = sorted(r[0] for r in records)
-    per_message = collections.Counter(r[2] for r in records)
+    per_message = collections.Counter(m for m, _ in {(r[2], r[1]) for r in records})  # endpoints reached
     per_webhook_id = collections.Counter(r[1] for r in records)
-    expected = {f"<{i}@bench>" for i in range(n)}
+    endpoints = len(run.endpoint_ids)
     m1 = {"events": n, "succeeded": last, "complete": done_at is not None, "startup_s": ready - started,
           "total_s": end - started, "after_ready_s": end - ready,
           "rate_from_start": last / (end - started), "rate_from_ready": last / max(end - ready, 1e-9),
-          "received": len(records), "missing": len(expected - per_message.keys()),
-          "duplicate_message_ids": sum(c - 1 for m, c in per_message.items() if c > 1),
+          "received": len(records), "deliveries": total,
+          "missing": sum(max(0, endpoints - per_message[f"<{i}@bench>"]) for i in range(n)),
+          "duplicate_message_ids": sum(c - endpoints for c in per_message.values() if c > endpoints),
           "duplicate_webhook_ids": sum(c - 1 for c in per_webhook_id.values() if c > 1),
           "first_arrival_s": arrivals[0] - started if arrivals else None,
           "last_arrival_s": arrivals[-1] - started if arrivals else None,
@@ -491,7 +510,7 @@ def print_m1(name: str, m: dict[str, Any]) -> None:
     mid = f"{m['receiver_mid80_rate']:.1f}/s" if m["receiver_mid80_rate"] else "n/a"
     print(f"\n  {name} - measurement 1, throughput from a backlog of {m['events']} events")
     rows = [
-        ("all succeeded", "yes" if m["complete"] else f"NO: {m['succeeded']}/{m['events']}"),
+        ("all succeeded", "yes" if m["complete"] else f"NO: {m['succeeded']}/{m['deliveries']}"),
         ("hub start -> /health", f"{m['startup_s']:.2f} s"),
         ("hub start -> all succeeded", f"{m['total_s']:.2f} s  (DB polled every {POLL:g} s)"),
         ("deliveries/s from hub start", f"{m['rate_from_start']:.1f}"),
@@ -499,7 +518,8 @@ def print_m1(name: str, m: dict[str, Any]) -> None:
         ("receiver: first/last arrival", f"{_s(m['first_arrival_s'])} / {_s(m['last_arrival_s'])} after start"),
         ("receiver: rate, middle 80 %", mid),
         ("receiver: requests", str(m["received"])),
-        ("missing message_ids", str(m["missing"])),
+        ("deliveries (events x endpoints)", str(m["deliveries"])),
+        ("missing deliveries", str(m["missing"])),
         ("duplicates (message_id / webhook-id)", f"{m['duplicate_message_ids']} / {m['duplicate_webhook_ids']}"),
         *((f"CPU of {name} (from its start)", f"{used:.1f} s = {100 * share:.0f} % of one core, "
                                                 f"{per:.2f} ms per delivery") for name, used, share, per in m["cpu"]),
@@ -525,7 +545,8 @@ async def measure_latency(run: Run, engine: Any, session: Any, receiver_url: str
     args = run.args
     rate, seconds = args.rate, args.seconds
     n = int(rate * seconds)
-    backlog = await count_succeeded(engine, run.endpoint_id)
+    backlog = await count_succeeded(engine, run.org_id)
+    endpoints = len(run.endpoint_ids)
     since = len(await receiver_records(session, receiver_url))
     url = f"{run.base}/v1/events"
     tag = secrets.token_hex(3)
@@ -579,9 +600,9 @@ async def measure_latency(run: Run, engine: Any, session: Any, receiver_url: str
     last_accepted = max((accepted[i] for i in ok), default=first_sent)
 
     # wait for the deliveries of the accepted events (no progress for --stall s ends the wait)
-    target, last, last_change, began = already_succeeded + len(ok), -1, time.time(), time.time()
+    target, last, last_change, began = already_succeeded + endpoints * len(ok), -1, time.time(), time.time()
     while True:
-        succeeded = await count_succeeded(engine, run.endpoint_id)
+        succeeded = await count_succeeded(engine, run.org_id)
         if succeeded != last:
             last, last_change = succeeded, time.time()
         if succeeded >= target or time.time() - last_change > args.stall:
@@ -589,13 +610,13 @@ async def measure_latency(run: Run, engine: Any, session: Any, receiver_url: str
         await asyncio.sleep(POLL)
     drain_s = time.time() - began
     records = await receiver_records(session, receiver_url, since)
-    arrival: dict[str, float] = {}
-    copies: collections.Counter[str] = collections.Counter()
-    for arrived, _webhook_id, message_id in records:
-        copies[message_id] += 1
-        arrival[message_id] = min(arrived, arrival.get(message_id, arrived))
-    latencies = sorted(arrival[key] - accepted[i] for i in ok
-                       if (key := f"<lat-{tag}-{i}@bench>") in arrival)
+    arrival: dict[tuple[str, str], float] = {}  # (message_id, webhook-id): one per event and endpoint
+    copies: collections.Counter[tuple[str, str]] = collections.Counter()
+    for arrived, webhook_id, message_id in records:
+        copies[message_id, webhook_id] += 1
+        arrival[message_id, webhook_id] = min(arrived, arrival.get((message_id, webhook_id), arrived))
+    index = {f"<lat-{tag}-{i}@bench>": i for i in ok}
+    latencies = sorted(at - accepted[index[m]] for (m, _), at in arrival.items() if m in index)
     lateness.sort()
     window = last_accepted - first_sent
     during = sum(1 for arrived, _, _ in records if first_sent <= arrived <= last_accepted)
@@ -857,7 +878,7 @@ async def main(args: argparse.Namespace) -> int:
     selected = [c for c in CONFIGS if args.only in (None, c.name)]
     print(code_version())
     print(f"{args.events} backlog events; {args.rate:g} events/s for {args.seconds:g} s; "
-          f"endpoint max_concurrency {args.endpoint_concurrency or 'default'}; {os.cpu_count()} CPUs", flush=True)
+          f"{args.endpoints} endpoint(s), max_concurrency {args.endpoint_concurrency or 'default'}; {os.cpu_count()} CPUs", flush=True)
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="hub-webhook-bench-") as tmp:
         for config in selected:
@@ -885,6 +906,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=500.0, help="events/s posted in measurement 2")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of measurement 2")
     parser.add_argument("--connections", type=int, default=256, help="client connections to the hub API at most")
+    parser.add_argument("--endpoints", type=int, default=1, help="endpoints, each subscribed to every event")
     parser.add_argument("--endpoint-concurrency", type=int, default=None,
                         help="the endpoint's max_concurrency (1-100; default: the hub's default)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="give measurement 1 up to this many s")
