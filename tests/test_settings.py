@@ -39,6 +39,8 @@ class TestSettings:
         ({"HUB_WEBHOOK_RETRY_SCHEDULE": "1,-5"}, "HUB_WEBHOOK_RETRY_SCHEDULE"),
         ({"HUB_WEBHOOK_ALLOWED_HOSTS": "10.0.0.0/33"}, "HUB_WEBHOOK_ALLOWED_HOSTS"),
         ({"HUB_WEBHOOK_LEASE_SECONDS": "10"}, "HUB_WEBHOOK_LEASE_SECONDS"),
+        ({"HUB_BROKER_QUEUE_PREFIX": "hub webhooks"}, "HUB_BROKER_QUEUE_PREFIX"),
+        ({"HUB_SERVE_DELIVERS": "maybe"}, "HUB_SERVE_DELIVERS"),
     ])
     def test_refuses_a_bad_setting_by_name(self, tmp_path: Path, env: dict[str, str], named: str) -> None:
         with pytest.raises(SettingsError, match=named):

@@ -37,6 +37,7 @@ class Dispatcher:
         self.tasks: set[asyncio.Task[None]] = set()
         self._kick = asyncio.Event()
         self._starved = False  # a waiting message found every slot of the worker taken
+        self._stopping = False
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -58,6 +59,7 @@ class Dispatcher:
                 await _first(self.worker._wake.wait(), self._kick.wait(),
                              asyncio.sleep(max(0.0, next_search - loop.time())))
         finally:
+            self._stopping = True  # an attempt cancelled now must not start a waiting one
             for task in [*helpers, *self.tasks]:
                 task.cancel()
             await asyncio.gather(*helpers, *self.tasks, return_exceptions=True)
@@ -98,7 +100,7 @@ class Dispatcher:
 
     def _start(self, endpoint_id: str) -> None:
         queue = self.ready.get(endpoint_id)
-        while queue and self.running[endpoint_id] < self.worker._room(endpoint_id):
+        while queue and not self._stopping and self.running[endpoint_id] < self.worker._room(endpoint_id):
             if len(self.tasks) >= self.concurrency:
                 self._starved = True
                 return
@@ -168,6 +170,8 @@ class Dispatcher:
 
 async def _first(*aws: Any) -> None:
     tasks = [asyncio.ensure_future(a) for a in aws]
-    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:  # also when cancelled: nothing is left waiting
+        for task in tasks:
+            task.cancel()

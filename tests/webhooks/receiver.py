@@ -18,7 +18,8 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Answers `script` in turn per path (then `default`), e.g. [500, 200] fails once then succeeds."""
+    """Answers `script` in turn per path (then `default`), e.g. [500, 200] fails once then succeeds; an
+    `asyncio.Event` in the script holds that answer until the event is set."""
 
     script: dict[str, list[Any]] = field(default_factory=dict)
     default: int = 200
@@ -43,6 +44,9 @@ class Receiver:
         self.requests.append(Received(request.path, dict(request.headers), await request.read()))
         queue = self.script.get(request.path) or []
         answer = queue.pop(0) if queue else self.default
+        if isinstance(answer, asyncio.Event):  # hold the answer until the test sets it, then succeed
+            await answer.wait()
+            answer = self.default
         status, headers = (answer, {}) if isinstance(answer, int) else answer
         return web.Response(status=status, headers=headers, text="ok")
 
