@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+
 from prometheus_client import REGISTRY
 
-from tests.webhooks.test_worker import Hub, _ids, hub  # noqa: F401  (the fixture)
+from tests.webhooks.conftest import Hub, _ids
 from webhooks.dispatch import Dispatcher
 
 

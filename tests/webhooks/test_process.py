@@ -11,6 +11,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from hub.catalog import ActionContext, build_catalog
@@ -19,7 +20,8 @@ from hub.db import create_engine, session_factory
 from hub.events.service import emit
 from hub.tenancy import service as tenancy
 from hub.tenancy.auth import Principal
-from tests.conftest import WEBHOOK_TEST_SETTINGS, make_settings
+from hub.app import create_app
+from tests.conftest import WEBHOOK_TEST_SETTINGS, make_settings, new_org
 from tests.webhooks.receiver import start_receiver
 from webhooks.schemas import EndpointIn
 from webhooks.service import Webhooks
@@ -77,3 +79,34 @@ class TestWorkerProcess:
         assert worker.returncode == 0, err
         assert "webhooks.worker.stopped" in err and "Traceback" not in err
         assert f'"queue": "{queue}"' in err
+
+
+class TestApiOnlyServe:
+    async def test_an_api_that_does_not_deliver_leaves_its_messages_to_a_worker_process(
+            self, backend: str, tmp_path: Any) -> None:
+        settings = await make_settings(backend, tmp_path, **WEBHOOK_TEST_SETTINGS, serve_delivers=False)
+        receiver, runner = await start_receiver()
+        app = create_app(settings)
+        async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                                      base_url="http://hub.test") as client:
+            api = await new_org(app, client, "ApiOnly")
+            assert (await api.post("/v1/endpoints", json={"url": receiver.url("/w")})).status_code == 201
+            posted = await api.post("/v1/events", json={"type": "email.opened",
+                                                        "data": {"message_id": "<1@m>", "email": "a@b.example"}})
+            assert posted.status_code == 201
+            messages: list[Any] = []
+            for _ in range(100):  # the API process still relays: the message appears
+                if messages := (await api.get("/v1/messages")).json()["data"]:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.0)  # two poll intervals of an embedded worker, had one been running here
+            assert [m["status"] for m in messages] == ["pending"] and receiver.requests == []
+            worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=_env(settings),
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                [got] = await receiver.wait_for("/w", 1, timeout=30)
+            finally:
+                worker.send_signal(signal.SIGTERM)
+                await asyncio.to_thread(worker.communicate, timeout=30)
+                await runner.cleanup()
+        assert json.loads(got.body)["data"]["message_id"] == "<1@m>"
