@@ -12,7 +12,8 @@ from sqlalchemy import select
 from hub.deps import CatalogDep, Ctx
 from hub.errors import NotFound, ValidationFailed
 from hub.events.models import Event
-from hub.events.schemas import EventIn, EventOut, EventPage
+from hub.catalog import Catalog
+from hub.events.schemas import EventBatch, EventIn, EventList, EventOut, EventPage
 from hub.events.service import emit
 from hub.idempotency import Idempotency
 from hub.pagination import narrow, newest_first
@@ -23,6 +24,25 @@ __all__ = ["EventController"]
 
 def _out(event: Event) -> EventOut:
     return msgspec.convert(event, EventOut, from_attributes=True)
+
+
+def _write(ctx: Ctx, catalog: Catalog, data: EventIn) -> Event:
+    """Check one posted event against the catalog and add it to the outbox."""
+    declared = catalog.events.get(data.type)
+    if declared is None:
+        raise ValidationFailed(f"Unknown event type {data.type!r}; see GET /v1/catalog.",
+                               errors=[{"field": "type", "message": "not in the catalog"}])
+    if not declared.postable:
+        raise ValidationFailed(f"{data.type!r} is emitted by the hub itself and cannot be posted.",
+                               errors=[{"field": "type", "message": "not postable"}])
+    try:
+        payload = msgspec.convert(data.data, declared.payload, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValidationFailed(f"data does not fit {data.type!r}: {exc}",
+                               errors=[{"field": "data", "message": str(exc)}]) from None
+    return emit(ctx.session, ctx.org_id, data.type, msgspec.to_builtins(payload), source="api",
+                subject_type=data.subject_type or declared.subject, subject_id=data.subject_id,
+                occurred_at=data.occurred_at)
 
 
 class EventController(Controller):
@@ -37,23 +57,30 @@ class EventController(Controller):
         idem = await Idempotency.of(request, ctx.session, ctx.org_id)
         if (replayed := await idem.replay()) is not None:
             return replayed
-        declared = catalog.events.get(data.type)
-        if declared is None:
-            raise ValidationFailed(f"Unknown event type {data.type!r}; see GET /v1/catalog.",
-                                   errors=[{"field": "type", "message": "not in the catalog"}])
-        if not declared.postable:
-            raise ValidationFailed(f"{data.type!r} is emitted by the hub itself and cannot be posted.",
-                                   errors=[{"field": "type", "message": "not postable"}])
-        try:
-            payload = msgspec.convert(data.data, declared.payload, strict=False)
-        except msgspec.ValidationError as exc:
-            raise ValidationFailed(f"data does not fit {data.type!r}: {exc}",
-                                   errors=[{"field": "data", "message": str(exc)}]) from None
-        event = emit(ctx.session, ctx.org_id, data.type, msgspec.to_builtins(payload), source="api",
-                     subject_type=data.subject_type or declared.subject, subject_id=data.subject_id,
-                     occurred_at=data.occurred_at)
+        event = _write(ctx, catalog, data)
         await ctx.session.flush()
         body = _out(event)
+        await idem.remember(201, msgspec.to_builtins(body))
+        return Response(body, status_code=201)
+
+    @post("/batch", status_code=201, summary="Post up to 100 events at once",
+          description="All or nothing: every event is checked as `POST /v1/events` checks one, and the batch "
+                      "is written in one transaction only if all of them pass; field errors name the item "
+                      "(`events[3].data`). Answers the events in the order sent.")
+    async def post_events(self, ctx: Ctx, request: Request, data: JSONBody[EventBatch],
+                          catalog: CatalogDep) -> Response[EventList]:
+        idem = await Idempotency.of(request, ctx.session, ctx.org_id)
+        if (replayed := await idem.replay()) is not None:
+            return replayed
+        events = []
+        for i, item in enumerate(data.events):
+            try:
+                events.append(_write(ctx, catalog, item))
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"events[{i}]: {exc.detail}", errors=[
+                    {**error, "field": f"events[{i}].{error['field']}"} for error in exc.errors or []]) from None
+        await ctx.session.flush()
+        body = EventList(data=[_out(e) for e in events])
         await idem.remember(201, msgspec.to_builtins(body))
         return Response(body, status_code=201)
 

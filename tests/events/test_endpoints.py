@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from tests.conftest import Api
+from tests.test_bad_input import assert_problem
+from tests.webhooks.receiver import start_receiver
 
 OPENED = {"type": "email.opened", "data": {"message_id": "<m1@mail.example>", "email": "ada@acme.example"}}
 
@@ -49,6 +52,42 @@ class TestPostEvent:
         again = await api.post("/v1/contacts", {"first_name": "Ada"}, headers=headers)
         assert first.json()["id"] == again.json()["id"]
         assert len((await api.get("/v1/events", params={"type": "contact.created"})).json()["data"]) == 1
+
+
+class TestPostBatch:
+    async def test_a_batch_is_written_in_order_and_logged(self, api: Api) -> None:
+        items = [{**OPENED, "data": {**OPENED["data"], "message_id": f"<b{i}@mail.example>"}} for i in range(3)]
+        posted = await api.post("/v1/events/batch", {"events": items})
+        assert posted.status_code == 201, posted.text
+        events = posted.json()["data"]
+        assert [e["data"]["message_id"] for e in events] == ["<b0@mail.example>", "<b1@mail.example>",
+                                                              "<b2@mail.example>"]
+        logged = (await api.get("/v1/events")).json()["data"]
+        assert sorted(e["id"] for e in logged) == sorted(e["id"] for e in events)
+
+    async def test_one_bad_item_refuses_the_whole_batch_and_names_it(self, api: Api) -> None:
+        bad = {"type": "email.opened", "data": {"message_id": "<x@mail.example>", "email": "not an email"}}
+        refused = assert_problem(await api.post("/v1/events/batch", {"events": [OPENED, bad]}), 422, "events[1]")
+        assert [e["field"] for e in refused["errors"]] == ["events[1].data"]
+        assert (await api.get("/v1/events")).json()["data"] == []
+
+    async def test_an_empty_or_oversized_batch_is_refused(self, api: Api) -> None:
+        assert (await api.post("/v1/events/batch", {"events": []})).status_code in (400, 422)
+        assert (await api.post("/v1/events/batch", {"events": [OPENED] * 101})).status_code in (400, 422)
+        assert (await api.get("/v1/events")).json()["data"] == []
+
+    async def test_a_batch_reaches_a_subscribed_endpoint_as_one_message_per_event(self, api: Api) -> None:
+        receiver, runner = await start_receiver()
+        try:
+            created = await api.post("/v1/endpoints", {"url": receiver.url("/batch"), "event_types": ["email.*"]})
+            assert created.status_code == 201, created.text
+            items = [{**OPENED, "data": {**OPENED["data"], "message_id": f"<d{i}@mail.example>"}} for i in range(4)]
+            assert (await api.post("/v1/events/batch", {"events": items})).status_code == 201
+            got = await receiver.wait_for("/batch", 4, timeout=30)
+        finally:
+            await runner.cleanup()
+        assert sorted(json.loads(r.body)["data"]["message_id"] for r in got) == sorted(
+            i["data"]["message_id"] for i in items)
 
 
 class TestEventLog:
