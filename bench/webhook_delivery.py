@@ -548,45 +548,51 @@ async def measure_latency(run: Run, engine: Any, session: Any, receiver_url: str
     backlog = await count_succeeded(engine, run.org_id)
     endpoints = len(run.endpoint_ids)
     since = len(await receiver_records(session, receiver_url))
-    url = f"{run.base}/v1/events"
+    per = max(1, args.batch)  # events per request: 1 posts to /v1/events, more to /v1/events/batch
+    url = f"{run.base}/v1/events" if per == 1 else f"{run.base}/v1/events/batch"
     tag = secrets.token_hex(3)
-    bodies = [json.dumps({"type": EVENT_TYPE, "data": {"message_id": f"<lat-{tag}-{i}@bench>",
-                                                        "email": "a@b.example"}}).encode() for i in range(n)]
+    items = [{"type": EVENT_TYPE, "data": {"message_id": f"<lat-{tag}-{i}@bench>", "email": "a@b.example"}}
+             for i in range(n)]
+    groups = [list(range(i, min(n, i + per))) for i in range(0, n, per)]
+    bodies = [json.dumps(items[g[0]] if per == 1 else {"events": [items[i] for i in g]}).encode()
+              for g in groups]
     headers = {"content-type": "application/json"}
     sent: list[float | None] = [None] * n
     accepted: list[float | None] = [None] * n
     errors: collections.Counter[str] = collections.Counter()
     inflight = peak = 0
 
-    async def post(i: int) -> None:
+    async def post(k: int) -> None:
         nonlocal inflight, peak
         inflight += 1
         peak = max(peak, inflight)
-        sent[i] = time.time()
+        for i in groups[k]:
+            sent[i] = time.time()
         try:
-            async with session.post(url, data=bodies[i], headers=headers) as resp:
+            async with session.post(url, data=bodies[k], headers=headers) as resp:
                 await resp.read()
                 if resp.status == 201:
-                    accepted[i] = time.time()
+                    for i in groups[k]:
+                        accepted[i] = time.time()
                 else:
-                    errors[f"HTTP {resp.status}"] += 1
+                    errors[f"HTTP {resp.status}"] += len(groups[k])
         except Exception as exc:
-            errors[type(exc).__name__] += 1
+            errors[type(exc).__name__] += len(groups[k])
         finally:
             inflight -= 1
 
-    print(f"  {run.config.name}: posting {n} events at {rate:g}/s for {seconds:g} s", flush=True)
+    print(f"  {run.config.name}: posting {n} events at {rate:g}/s for {seconds:g} s, {per} per request", flush=True)
     loop = asyncio.get_running_loop()
     cpu_before = [(spec.name, p.pid, cpu_seconds(p.pid)) for spec, p in run.hub]
     client_before, wall_before = time.process_time(), time.time()
     tasks, lateness = [], []
     t0 = loop.time() + 0.1
-    for i in range(n):
-        due = t0 + i / rate
+    for k, group in enumerate(groups):
+        due = t0 + group[0] / rate
         if (delay := due - loop.time()) > 0:
             await asyncio.sleep(delay)
         lateness.append(loop.time() - due)
-        tasks.append(asyncio.create_task(post(i)))
+        tasks.append(asyncio.create_task(post(k)))
     launched_s = loop.time() - t0
     await asyncio.wait(tasks, timeout=90)
     for task in tasks:
@@ -906,6 +912,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=500.0, help="events/s posted in measurement 2")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of measurement 2")
     parser.add_argument("--connections", type=int, default=256, help="client connections to the hub API at most")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="events per request in measurement 2 (more than 1: POST /v1/events/batch)")
     parser.add_argument("--endpoints", type=int, default=1, help="endpoints, each subscribed to every event")
     parser.add_argument("--endpoint-concurrency", type=int, default=None,
                         help="the endpoint's max_concurrency (1-100; default: the hub's default)")
