@@ -45,7 +45,7 @@ class FanOut:
                 body = envelope(event.type, event.occurred_at, event.data)
                 rows += [self._row(event, ep.id, body, now) for ep in targets]
         if rows:
-            await session.execute(insert(Message), rows)
+            await session.execute(insert(Message.__table__), rows)  # Core executemany: no ORM per row
             if self.on_messages is not None:
                 session.info.setdefault("new_messages", []).extend(r["id"] for r in rows if r["status"] == "pending")
 
