@@ -30,8 +30,10 @@ class Breakers:
         if succeeded:
             self._states.pop(endpoint_id, None)
             return
+        if state.open_until is not None and now < state.open_until:
+            return  # an attempt that began before the breaker opened: no news about the endpoint
         state.failures += 1
-        if state.failures >= self.threshold:
+        if state.failures >= self.threshold:  # the threshold reached, or a probe failed: (re)open, longer
             state.cooldown = min(self.max_cooldown, state.cooldown * 2 if state.cooldown else self.cooldown)
             state.open_until = now + state.cooldown
 

@@ -37,6 +37,8 @@ class EndpointHealth:
         for endpoint in rows:
             if "gone" in outcomes[endpoint.id][1]:
                 self._disable(session, endpoint, "the endpoint answered 410 Gone", now)
+            elif endpoint.failing_since is None:  # another worker's success healed it since our UPDATE
+                continue
             elif now - endpoint.failing_since >= self.disable_after:
                 self._disable(session, endpoint, f"failing for {_hours(now - endpoint.failing_since)} hours", now)
             elif now - endpoint.failing_since >= self.disable_after / 2 and endpoint.warned_at is None:

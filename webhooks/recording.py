@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 __all__ = ["Result", "record"]
 
 _MESSAGES = Message.__table__
-_UPDATE_MESSAGE = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("_id"))
+# Only the holder of the message's current lease moves it: a late result from a worker whose lease lapsed (another
+# worker took the message since, and may have sent it already) is kept in the log but changes nothing.
+_UPDATE_MESSAGE = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("_id"), _MESSAGES.c.status == "pending",
+                                          _MESSAGES.c.leased_until == bindparam("_lease"))
 
 
 @dataclass
@@ -49,7 +52,7 @@ async def record(session: AsyncSession, results: list[Result], policy: RetryPoli
         attempts.append(_attempt(result, number, "retry" if status == "pending" else status))
         ATTEMPTS.labels(attempts[-1]["outcome"]).inc()
         ATTEMPT_SECONDS.observe(result.duration_ms / 1000)
-        messages.append({"_id": result.job.message_id, "status": status, "attempt_count": number,
+        messages.append({"_id": result.job.message_id, "_lease": result.job.lease, "status": status, "attempt_count": number,
                          "next_attempt_at": next_at, "leased_until": None, "last_status_code": result.status_code,
                          "last_error": _error(result), "finished_at": None if status == "pending" else now})
         outcomes.setdefault(result.job.endpoint_id, (result.job.org_id, set()))[1].add(outcome)

@@ -53,6 +53,7 @@ class Job:
     headers: dict[str, str]
     keys: list[bytes]
     rate_limit: int | None = None
+    lease: datetime | None = None  # the message's `leased_until` this claim set: its recording is valid while it holds
 
 
 @dataclass
@@ -221,14 +222,14 @@ class Worker:
         leased = await session.execute(  # the conditions again: a concurrent claim may have won a row
             update(table).where(table.c.id.in_([r.id for r in rows]), table.c.status == "pending")
             .where(table.c.leased_until.is_(None) | (table.c.leased_until < now))
-            .values(leased_until=now + timedelta(seconds=self.settings.webhook_lease_seconds))
+            .values(leased_until=(lease := now + timedelta(seconds=self.settings.webhook_lease_seconds)))
             .returning(table.c.id, table.c.org_id, table.c.endpoint_id, table.c.payload, table.c.attempt_count))
         jobs = []
         for r in leased:
             target = self.targets[r.endpoint_id]
             jobs.append(Job(message_id=r.id, org_id=r.org_id, endpoint_id=r.endpoint_id, payload=r.payload.encode(),
                             attempt_count=r.attempt_count, url=target.url, headers=target.headers, keys=target.keys,
-                            rate_limit=target.rate_limit))
+                            rate_limit=target.rate_limit, lease=lease))
         return jobs
 
     def _cap(self, target: Target) -> int:

@@ -39,3 +39,9 @@ class TestBreakers:
         breakers.observe("dead", False, T0)
         breakers.observe("alive", True, T0)
         assert breakers.open_endpoints(T0) == ["dead"] and not breakers.probing("alive")
+
+    def test_failures_of_attempts_already_in_flight_when_it_opened_do_not_lengthen_it(self) -> None:
+        breakers = Breakers(threshold=5, cooldown=timedelta(seconds=1))
+        for _ in range(5 + 8):  # the five that open it, then eight that were under way
+            breakers.observe("ep", False, T0)
+        assert breakers.is_open("ep", T0) and not breakers.is_open("ep", T0 + timedelta(seconds=1))

@@ -16,6 +16,7 @@ from hub.db import utcnow
 from hub.errors import Conflict
 from tests.webhooks.conftest import Hub, _ids
 from webhooks.models import Message
+from webhooks.recording import Result
 from webhooks.service import purge_payloads
 
 
@@ -35,6 +36,36 @@ class TestLeases:
         assert sorted(hub.sent("/lease")) == _ids(sent)
         assert [(m.status, m.attempt_count, m.leased_until) for m in await hub.messages()] == [
             ("succeeded", 1, None)] * 2
+
+
+class TestLateResults:
+    async def test_a_late_result_of_a_lapsed_lease_does_not_undo_a_success(self, hub: Hub) -> None:
+        await hub.endpoint("/late")
+        [sent] = await hub.publish()
+        [stalled] = await hub.worker().claim(10)  # a worker that stalls past its lease
+        hub.clock.advance(seconds=hub.settings.webhook_lease_seconds + 1)
+        async with hub.worker() as live:
+            assert await live.run_once() == 1  # another worker takes it and succeeds
+            late = Result(stalled, hub.clock.now, 15000, None, None, None, "timeout", None)
+            await live._record([late])
+        message = await hub.message(sent.id)
+        assert (message.status, message.attempt_count, message.next_attempt_at) == ("succeeded", 1, None)
+        assert sorted(a.outcome for a in await hub.attempts(sent.id)) == ["retry", "succeeded"]  # both logged
+
+
+    async def test_a_late_result_recorded_first_leaves_the_message_to_its_new_holder(self, hub: Hub) -> None:
+        await hub.endpoint("/late")
+        [sent] = await hub.publish()
+        [stalled] = await hub.worker().claim(10)
+        hub.clock.advance(seconds=hub.settings.webhook_lease_seconds + 1)
+        async with hub.worker() as live:
+            [job] = await live.claim(10)
+            answered = await live.attempt(job)
+            await live._record([Result(stalled, hub.clock.now, 15000, None, None, None, "timeout", None)])
+            assert (await hub.message(sent.id)).leased_until == job.lease  # still the new holder's
+            await live._record([answered])
+        message = await hub.message(sent.id)
+        assert (message.status, message.attempt_count) == ("succeeded", 1)
 
 
 class TestRetriesUnderAFixedClock:
