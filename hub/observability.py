@@ -44,6 +44,21 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream: Any = None
         logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
+    _route_standard_logging(level, renderer, stream or sys.stderr)
+
+
+def _route_standard_logging(level: str, renderer: Any, stream: Any) -> None:
+    """Libraries that log through `logging` (aio-pika, uvicorn, …) come out in the same format, redacted,
+    at the same level."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name,
+                           structlog.processors.TimeStamper(fmt="iso", utc=True), redact],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info, renderer]))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.getLevelName(level))
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")

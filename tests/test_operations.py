@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 
 import httpx
@@ -82,6 +83,10 @@ class TestLogs:
             await api.get("/v1/me", headers={"Authorization": f"Bearer {api.key}x"})
             observability.structlog.get_logger("test").info("test.secret.logged", api_key=api.key,
                                                               note=f"Bearer {api.key}")
+            try:
+                raise ConnectionError("broker went away")
+            except ConnectionError:
+                logging.getLogger("aiormq.connection").warning("library line with %s", api.key, exc_info=True)
         finally:
             observability.configure_logging("WARNING", "json")
         assert answer.headers["x-request-id"] == "req-123"
@@ -90,5 +95,7 @@ class TestLogs:
         assert done["event"] == "http.request.done" and done["org_id"] == api.org_id and done["status"] == 200
         secret = api.key.split("_", 2)[2]
         assert secret not in stream.getvalue()
+        library = next(line for line in lines if line.get("logger") == "aiormq.connection")
+        assert library["level"] == "warning" and "ConnectionError: broker went away" in library["exception"]
         logged = next(line for line in lines if line["event"] == "test.secret.logged")
         assert logged["api_key"] == "[redacted]" and "[redacted]" in logged["note"]

@@ -62,7 +62,8 @@ class RabbitConsumer:
         self._ordered: dict[str, tuple[bool, float]] = {}  # endpoint → (ordered?, known until)
         self._tasks: set[asyncio.Task[None]] = set()
         self._done: asyncio.Queue[Result] = asyncio.Queue()
-        self._recording = 0  # results taken from `_done` and not yet recorded and acknowledged
+        self._recording = 0  # results taken from `_done` and not yet recorded
+        self._after: list[asyncio.Task[None]] = []  # publishing and acknowledging recorded batches
         self._wakeup = asyncio.Event()
         self._draining = False
 
@@ -93,9 +94,9 @@ class RabbitConsumer:
             while self._busy():
                 await asyncio.sleep(0.02)
         finally:
-            for task in [*helpers, *self._tasks]:
+            for task in [*helpers, *self._tasks, *self._after]:
                 task.cancel()
-            await asyncio.gather(*helpers, *self._tasks, return_exceptions=True)
+            await asyncio.gather(*helpers, *self._tasks, *self._after, return_exceptions=True)
 
     async def drain(self, timeout: float) -> bool:
         """Take nothing more, and let the attempts under way finish, be recorded and acknowledged, for up to
@@ -109,7 +110,8 @@ class RabbitConsumer:
         return not self._busy()
 
     def _busy(self) -> bool:
-        return bool(self._tasks) or not self._done.empty() or self._recording > 0
+        return (bool(self._tasks) or not self._done.empty() or self._recording > 0
+                or any(not task.done() for task in self._after))
 
     # Receiving
 
@@ -210,21 +212,29 @@ class RabbitConsumer:
                 except Exception as exc:  # keep the results and retry; the leases hold meanwhile
                     log.warning("webhooks.record.failed", error_class=type(exc).__name__, count=len(batch))
                     await asyncio.sleep(1)
-            if retries:
-                try:
-                    await self.queue.publish_due(retries, self.worker.clock())
-                except Exception as exc:  # the sweeper publishes them once due
-                    PUBLISH_FAILED.labels("retry").inc()
-                    log.warning("webhooks.rabbitmq.publish_failed", path="retry", count=len(retries),
-                                error_class=type(exc).__name__)
-            finished = {r.job.endpoint_id for r in batch if r.job.message_id not in retries}
-            if finished:
-                await self._publish_next_of_ordered(finished)
-            for result in batch:
-                for delivery in self._holding.pop(result.job.message_id, []):
-                    await self._settle(delivery)
-            self.stats["recorded"] += len(batch)
+            # Publishing waits for the broker's confirms (up to its timeout while the broker is away): do it
+            # beside the next recordings, not before them, so no result waits past its lease to be recorded.
+            self._after.append(asyncio.create_task(self._publish_and_settle(batch, retries)))
+            self._after = [task for task in self._after if not task.done()]
             self._recording = 0
+
+    async def _publish_and_settle(self, batch: list[Result], retries: dict[str, Any]) -> None:
+        """Publish the batch's retries and the next heads of its ordered endpoints, then acknowledge what
+        carried it."""
+        if retries:
+            try:
+                await self.queue.publish_due(retries, self.worker.clock())
+            except Exception as exc:  # the sweeper publishes them once due
+                PUBLISH_FAILED.labels("retry").inc()
+                log.warning("webhooks.rabbitmq.publish_failed", path="retry", count=len(retries),
+                            error_class=type(exc).__name__)
+        finished = {r.job.endpoint_id for r in batch if r.job.message_id not in retries}
+        if finished:
+            await self._publish_next_of_ordered(finished)
+        for result in batch:
+            for delivery in self._holding.pop(result.job.message_id, []):
+                await self._settle(delivery)
+        self.stats["recorded"] += len(batch)
 
     async def _publish_next_of_ordered(self, endpoint_ids: set[str]) -> None:
         """An ordered endpoint's later messages were dropped while its head was pending: publish the new
