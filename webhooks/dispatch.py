@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -142,6 +143,7 @@ class Dispatcher:
             # a retry due now, or the next message of an ordered endpoint, may be waiting: look at once
             self.topping.update(r.job.endpoint_id for r in batch)
             await self._release_broken()
+            await self._release_late()
             self._kick.set()
 
     async def _release_broken(self) -> None:
@@ -149,6 +151,18 @@ class Dispatcher:
         now = self.worker.clock()
         broken = [ep for ep in self.worker.breakers.open_endpoints(now) if ep in self.ready]
         await self._give_back([job for ep in broken for job in self.ready.pop(ep)])
+
+    async def _release_late(self) -> None:
+        """An endpoint that slowed down can leave messages waiting for half their lease: give those back."""
+        now = self.worker.clock()
+        half = timedelta(seconds=self.worker.settings.webhook_lease_seconds / 2)
+        late = []
+        for endpoint_id, queue in list(self.ready.items()):
+            while queue and queue[0].lease is not None and queue[0].lease - now < half:
+                late.append(queue.popleft())
+            if not queue:
+                self.ready.pop(endpoint_id, None)
+        await self._give_back(late)
 
     async def _give_back(self, jobs: list[Job]) -> None:
         if not jobs:

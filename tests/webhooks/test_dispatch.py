@@ -90,3 +90,27 @@ class TestRunning:
             answer.set()
         message = await hub.message(waiting)
         assert (message.status, message.attempt_count, message.leased_until) == ("pending", 0, None)
+
+
+class TestPace:
+    async def test_a_fast_endpoint_is_held_deeper_and_a_slow_one_not(self, hub: Hub) -> None:
+        fast = await hub.endpoint("/fast", max_concurrency=2)
+        slow = await hub.endpoint("/slow", max_concurrency=2)
+        await hub.publish(40)
+        worker = hub.worker()
+        assert len(await worker.claim(100)) == 4  # reads both endpoints' settings
+        worker.inflight.clear()
+        worker.pace.update({fast.id: 0.002, slow.id: 10.0})
+        assert worker.hold(fast.id) == 2 + 16 and worker.hold(slow.id) == 2 + 1
+
+    async def test_messages_waiting_half_their_lease_are_given_back(self, hub: Hub) -> None:
+        endpoint = await hub.endpoint("/slowing", max_concurrency=1)
+        await hub.publish(3)
+        worker = hub.worker()
+        dispatcher = Dispatcher(worker)
+        dispatcher._take(await worker.claim(500, prefetch=True), asked=None)
+        held = [job.message_id for job in dispatcher.ready[endpoint.id]]
+        hub.clock.advance(seconds=hub.settings.webhook_lease_seconds / 2 + 1)
+        await dispatcher._release_late()
+        assert endpoint.id not in dispatcher.ready and worker.inflight[endpoint.id] == 0
+        assert [(await hub.message(i)).leased_until for i in held] == [None] * len(held)
