@@ -335,6 +335,6 @@ def _statement(dialect: str, kind: str | int) -> Any:
                  for i in range(kind)]
         return union_all(*(select(*part.c) for part in parts)) if kind > 1 else select(*parts[0].c)
     query = _due_query(bindparam("n")).where(Message.endpoint_id.not_in(bindparam("full", expanding=True)))
-    if kind == "among":
-        query = query.where(Message.id.in_(bindparam("among", expanding=True)))
+    if kind == "among":  # a broker's ids: looked up by key; ordering them would walk the whole due index
+        query = query.where(Message.id.in_(bindparam("among", expanding=True))).order_by(None)
     return lock(query)

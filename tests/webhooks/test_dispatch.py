@@ -7,7 +7,7 @@ import asyncio
 from prometheus_client import REGISTRY
 
 from tests.webhooks.conftest import Hub, _ids
-from webhooks.dispatch import Dispatcher
+from webhooks.dispatch import Dispatcher, give_back
 
 
 def _redeliveries() -> float:
@@ -46,7 +46,7 @@ class TestGivingBack:
         assert sorted(job.message_id for job in dispatcher.ready[endpoint.id]) == _ids(sent)
         for _ in range(hub.settings.webhook_breaker_failures):
             worker.breakers.observe(endpoint.id, False, hub.clock.now)
-        await dispatcher._release_broken()
+        await give_back(worker, dispatcher.slots.take_broken(hub.clock.now))
         assert endpoint.id not in dispatcher.ready and worker.inflight[endpoint.id] == 0
         assert [m.leased_until for m in await hub.messages()] == [None, None]
 
@@ -111,6 +111,6 @@ class TestPace:
         dispatcher._take(await worker.claim(500, prefetch=True), asked=None)
         held = [job.message_id for job in dispatcher.ready[endpoint.id]]
         hub.clock.advance(seconds=hub.settings.webhook_lease_seconds / 2 + 1)
-        await dispatcher._release_late()
+        await give_back(worker, dispatcher.slots.take_late(hub.clock.now))
         assert endpoint.id not in dispatcher.ready and worker.inflight[endpoint.id] == 0
         assert [(await hub.message(i)).leased_until for i in held] == [None] * len(held)

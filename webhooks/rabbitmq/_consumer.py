@@ -14,9 +14,11 @@ from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased
 
+from webhooks.dispatch import give_back
 from webhooks.models import Endpoint, Message
 from webhooks.rabbitmq._queue import PUBLISH_FAILED, RabbitQueue, decode_ids
 from webhooks.recording import Result
+from webhooks.slots import Slots
 from webhooks.worker import Job, Worker
 
 __all__ = ["RabbitConsumer"]
@@ -38,11 +40,11 @@ _DROP, _LATER, _PARK = "drop", "later", "park"
 class RabbitConsumer:
     """Runs beside a Worker: consumes ids, claims them through it, delivers, records, then acknowledges.
 
-    Keeps `settings.webhook_concurrency` attempts in flight at most and `worker.inflight` per endpoint as
-    `Worker.run` does. Due ids that an endpoint's cap (or an in-flight ordered head) keeps waiting are
-    parked in memory, acknowledged, and claimed as soon as an attempt to that endpoint ends; the sweeper
-    covers them if the process dies. Later ids of an ordered endpoint are dropped: when its head is done,
-    the next one is published.
+    Holds messages as the embedded loop does (`webhooks.slots`): at most `settings.webhook_concurrency`
+    attempts in flight, each endpoint's room in flight and more leased and waiting. Due ids beyond what an
+    endpoint may hold (or behind an in-flight ordered head) are parked in memory, acknowledged, and claimed
+    once the endpoint holds half or less; the sweeper covers them if the process dies. Later ids of an
+    ordered endpoint are dropped: when its head is done, the next one is published.
     """
 
     def __init__(self, worker: Worker, queue: RabbitQueue, *, batch_size: int = 200,
@@ -60,8 +62,8 @@ class RabbitConsumer:
         self._retry_at: dict[str, float] = {}  # endpoint with parked ids → when to try to claim them
         self._pause: dict[str, float] = {}  # endpoint → back-off after a try that claimed nothing
         self._ordered: dict[str, tuple[bool, float]] = {}  # endpoint → (ordered?, known until)
-        self._tasks: set[asyncio.Task[None]] = set()
         self._done: asyncio.Queue[Result] = asyncio.Queue()
+        self.slots = Slots(worker, on_result=self._done.put_nowait, on_free=self._on_free)
         self._recording = 0  # results taken from `_done` and not yet recorded
         self._after: list[asyncio.Task[None]] = []  # publishing and acknowledging recorded batches
         self._wakeup = asyncio.Event()
@@ -94,9 +96,11 @@ class RabbitConsumer:
             while self._busy():
                 await asyncio.sleep(0.02)
         finally:
-            for task in [*helpers, *self._tasks, *self._after]:
+            for task in [*helpers, *self._after]:
                 task.cancel()
-            await asyncio.gather(*helpers, *self._tasks, *self._after, return_exceptions=True)
+            await asyncio.gather(*helpers, *self._after, return_exceptions=True)
+            await self.slots.stop()
+            await give_back(self.worker, self.slots.take_all())  # unacknowledged: the broker delivers them again
 
     async def drain(self, timeout: float) -> bool:
         """Take nothing more, and let the attempts under way finish, be recorded and acknowledged, for up to
@@ -110,7 +114,7 @@ class RabbitConsumer:
         return not self._busy()
 
     def _busy(self) -> bool:
-        return (bool(self._tasks) or not self._done.empty() or self._recording > 0
+        return (bool(self.slots.tasks) or self.slots.waiting() > 0 or not self._done.empty() or self._recording > 0
                 or any(not task.done() for task in self._after))
 
     # Receiving
@@ -131,7 +135,7 @@ class RabbitConsumer:
         self._wakeup.set()
 
     def _room(self) -> int:
-        return self.concurrency - len(self._tasks)
+        return 2 * self.concurrency - self.slots.held()
 
     async def _claim_loop(self) -> None:
         while not self._draining:
@@ -159,7 +163,7 @@ class RabbitConsumer:
             self.queue.recent.pop(message_id, None)  # no longer waiting in the queue: sweep it if need be
         ids = list(dict.fromkeys(message_id for message_id, _ in batch))
         try:
-            jobs = await self.worker.claim(len(ids), among=ids)
+            jobs = await self.worker.claim(len(ids), among=ids, prefetch=True)
         except Exception as exc:  # the database is away: keep the ids (unacknowledged) and try again
             log.warning("webhooks.claim.failed", error_class=type(exc).__name__)
             self._put_back(batch)
@@ -183,21 +187,25 @@ class RabbitConsumer:
     def _start(self, jobs: list[Job]) -> None:
         for job in jobs:
             self._unpark_one(job.message_id)
-            task = asyncio.create_task(self._attempt(job))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        self.slots.add(jobs)
+        for endpoint_id in {job.endpoint_id for job in jobs}:
+            self.slots.start(endpoint_id)
         self.stats["claimed"] += len(jobs)
 
-    async def _attempt(self, job: Job) -> None:
-        try:
-            result = await self.worker.attempt(job)
-        finally:
-            self.worker.inflight[job.endpoint_id] -= 1
-            if job.endpoint_id in self._parked:
-                self._retry_at[job.endpoint_id] = 0.0
-                self._pause.pop(job.endpoint_id, None)
-            self._wakeup.set()
-        self._done.put_nowait(result)
+    def _on_free(self, endpoint_id: str) -> None:
+        """An attempt ended: claim more of the endpoint's parked ids once it holds half or less."""
+        if endpoint_id in self._parked and 2 * self.worker.inflight[endpoint_id] <= self.worker.hold(endpoint_id):
+            self._retry_at[endpoint_id] = 0.0
+            self._pause.pop(endpoint_id, None)
+        self._wakeup.set()
+
+    async def _give_back(self, jobs: list[Job]) -> None:
+        """Release leased ids that would wait too long; they stay parked here, and what carried them is settled."""
+        await give_back(self.worker, jobs)
+        for job in jobs:
+            self._park(job.endpoint_id, job.message_id)
+            for delivery in self._holding.pop(job.message_id, []):
+                await self._settle(delivery)
 
     async def _record_loop(self) -> None:
         while True:
@@ -212,6 +220,8 @@ class RabbitConsumer:
                 except Exception as exc:  # keep the results and retry; the leases hold meanwhile
                     log.warning("webhooks.record.failed", error_class=type(exc).__name__, count=len(batch))
                     await asyncio.sleep(1)
+            now = self.worker.clock()
+            await self._give_back(self.slots.take_broken(now) + self.slots.take_late(now))
             # Publishing waits for the broker's confirms (up to its timeout while the broker is away): do it
             # beside the next recordings, not before them, so no result waits past its lease to be recorded.
             self._after.append(asyncio.create_task(self._publish_and_settle(batch, retries)))
@@ -342,7 +352,7 @@ class RabbitConsumer:
         for endpoint_id, at in list(self._retry_at.items()):
             if at > now or room <= 0:
                 continue
-            free = self.worker.caps.get(endpoint_id, 1) - self.worker.inflight[endpoint_id]
+            free = self.worker.hold(endpoint_id) - self.worker.inflight[endpoint_id]
             if free <= 0:
                 self._retry_at[endpoint_id] = float("inf")  # until one of its attempts ends
                 continue
@@ -353,7 +363,7 @@ class RabbitConsumer:
             return 0
         jobs: list[Job] = []
         try:
-            jobs = await self.worker.claim(len(candidates), among=list(candidates))
+            jobs = await self.worker.claim(len(candidates), among=list(candidates), prefetch=True)
             self._start(jobs)
             claimed = {job.message_id for job in jobs}
             if rest := [i for i in candidates if i not in claimed]:
