@@ -35,6 +35,7 @@ from hub.tenancy.auth import KeyCache, KeyUsage, RateLimiter
 from hub.tenancy.endpoints import ApiKeyController, me
 from webhooks.endpoints import EndpointController, MessageController
 from webhooks.fanout import FanOut
+from webhooks.portal import create_portal_link, portal_router, template_config
 from webhooks.rabbitmq import RabbitBackend
 from webhooks.service import Webhooks, purge_payloads
 from webhooks.ssrf import Policy
@@ -95,7 +96,7 @@ async def _strict_input(request: Request[Any, Any, Any]) -> None:
 def _api_router() -> Router:
     controllers = [controller_for(r) for r in RESOURCES.values()]
     return Router(path="/", route_handlers=[*controllers, EventController, ApiKeyController, me, convert_lead,
-                                            EndpointController, MessageController,
+                                            EndpointController, MessageController, create_portal_link,
                                             actions.read_catalog, actions.run_action],
                   dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
@@ -184,12 +185,13 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     catalog = catalog or build_catalog()
     state = _configure_state(settings, catalog)
     return Litestar(
-        route_handlers=[health, ready, observability.PrometheusController, _api_router()],
+        route_handlers=[health, ready, observability.PrometheusController, _api_router(), portal_router()],
         state=state,
         dependencies={"catalog": Provide(lambda: catalog, use_cache=True, sync_to_thread=False)},
         exception_handlers=exception_handlers,
         middleware=[observability.request_context, observability.prometheus_config().middleware],
         openapi_config=_openapi(),
+        template_config=template_config(),
         lifespan=[_background],
         request_max_body_size=settings.max_request_bytes,
         debug=False,

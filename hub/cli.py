@@ -82,6 +82,7 @@ def _first_start(settings: Settings, url: str) -> None:
         click.echo(f"Its admin API key, shown only now: {token}")
     click.echo(f"API docs: {url}/schema/swagger  (OpenAPI JSON at {url}/schema/openapi.json)")
     click.echo(f"Health: {url}/health   Readiness: {url}/ready   Metrics: {url}/metrics")
+    click.echo(f"Webhook portal: {url}/portal  (sign in with an API key)")
 
 
 @main.command()

@@ -54,7 +54,7 @@ class TestCli:
                "PYTHONUNBUFFERED": "1"}
         server = subprocess.Popen([*HUB, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            printed = [server.stdout.readline() for _ in range(4)]  # type: ignore[union-attr]
+            printed = [server.stdout.readline() for _ in range(5)]  # type: ignore[union-attr]
             key = re.search(r"hub_[0-9a-f]{8}_\S+", "".join(printed))
             assert key, printed
             assert any(f"http://127.0.0.1:{port}/schema" in line for line in printed)
@@ -68,6 +68,8 @@ class TestCli:
                 pytest.fail("the hub did not come up")
             me = httpx.get(f"http://127.0.0.1:{port}/v1/me", headers={"Authorization": f"Bearer {key.group(0)}"})
             assert me.status_code == 200 and me.json()["org_name"] == "Demo organization"
+            portal = next(line.split()[2] for line in printed if line.startswith("Webhook portal:"))
+            assert httpx.get(portal, follow_redirects=True).status_code == 200
         finally:
             server.terminate()
             _, err = server.communicate(timeout=30)
