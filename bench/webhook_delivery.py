@@ -228,6 +228,22 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def services_cpu(receiver_pid: int) -> dict[str, float]:
+    """CPU seconds so far of what else shares the machine: the receiver, every PostgreSQL process, RabbitMQ."""
+    totals = {"receiver": cpu_seconds(receiver_pid) or 0.0, "postgresql": 0.0, "rabbitmq": 0.0}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            comm = (proc / "comm").read_text().strip()
+        except OSError:
+            continue
+        group = "postgresql" if comm == "postgres" else "rabbitmq" if comm == "beam.smp" else None
+        if group:
+            totals[group] += cpu_seconds(int(proc.name)) or 0.0
+    return totals
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -252,6 +268,7 @@ class Run:
     database: str = ""
     hub_port: int = 0
     receiver_port: int = 0
+    receiver_pid: int = 0
     api_key: str = ""
     org_id: str = ""
     endpoint_ids: list[str] = field(default_factory=list)
@@ -321,7 +338,7 @@ async def bench_config(config: Config, args: argparse.Namespace, tmp: Path, out:
         line = await asyncio.wait_for(asyncio.to_thread(receiver.stdout.readline), 30)
         if not line.startswith(b"PORT "):
             raise RuntimeError(f"receiver did not start: {receiver_err.read_text()[-2000:]}")
-        run.receiver_port = int(line.split()[1])
+        run.receiver_port, run.receiver_pid = int(line.split()[1]), receiver.pid
         receiver_url = f"http://127.0.0.1:{run.receiver_port}"
 
         made = await asyncio.to_thread(subprocess.run, hub_cli("org", "create", "Bench", "--json"), env=run.env,
@@ -413,6 +430,17 @@ async def status_counts(engine: Any, org_id: str) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
+async def attempt_durations(engine: Any, org_id: str) -> tuple[float, float]:
+    """p50 and p99 of the attempts' recorded durations: how long the receiver took, as the workers saw it."""
+    from sqlalchemy import select
+
+    from webhooks.models import Attempt
+
+    async with engine.connect() as conn:
+        values = sorted((await conn.execute(select(Attempt.duration_ms).where(Attempt.org_id == org_id))).scalars())
+    return pct(values, 0.5), pct(values, 0.99)
+
+
 async def insert_events(engine: Any, org_id: str, n: int, batch: int = 1000) -> float:
     from sqlalchemy import insert
 
@@ -447,6 +475,7 @@ async def measure_throughput(run: Run, engine: Any, session: Any, receiver_url: 
     print(f"  {run.config.name}: {n} events written to the outbox in {insert_s:.1f} s; starting the hub",
           flush=True)
     started, ready = await run.start_hub(session)
+    services_before = services_cpu(run.receiver_pid)
     profiler = start_profiler(run) if args.profile else None
     done_at, last, last_change, timeline = None, 0, time.time(), []
     while True:
@@ -467,6 +496,7 @@ async def measure_throughput(run: Run, engine: Any, session: Any, receiver_url: 
             break
         await asyncio.sleep(POLL)
     cpu_used = [(spec.name, cpu_seconds(p.pid)) for spec, p in run.hub]  # includes start-up (imports, migrate)
+    services = {k: v - services_before[k] for k, v in services_cpu(run.receiver_pid).items()}
     profile = await finish_profiler(run, profiler) if profiler else None
     end = done_at or time.time()
     records = await receiver_records(session, receiver_url)
@@ -485,6 +515,7 @@ async def measure_throughput(run: Run, engine: Any, session: Any, receiver_url: 
           "last_arrival_s": arrivals[-1] - started if arrivals else None,
           "receiver_mid80_rate": middle_rate(arrivals), "receiver_count": len(records),
           "progress": sample_timeline(timeline), "profile": profile,
+          "attempt_ms": await attempt_durations(engine, run.org_id), "services_cpu": services,
           "cpu": [(name, used, used / max(end - started, 1e-9), 1000 * used / max(last, 1))
                   for name, used in cpu_used if used is not None]}
     return m1
@@ -523,6 +554,9 @@ def print_m1(name: str, m: dict[str, Any]) -> None:
         ("duplicates (message_id / webhook-id)", f"{m['duplicate_message_ids']} / {m['duplicate_webhook_ids']}"),
         *((f"CPU of {name} (from its start)", f"{used:.1f} s = {100 * share:.0f} % of one core, "
                                                 f"{per:.2f} ms per delivery") for name, used, share, per in m["cpu"]),
+        ("CPU of the rest, per delivery", ", ".join(f"{k} {1000 * v / max(m['succeeded'], 1):.2f} ms"
+                                                      for k, v in m["services_cpu"].items() if v)),
+        ("attempt duration as recorded p50/p99", "{:.0f} / {:.0f} ms".format(*m["attempt_ms"])),
         ("succeeded over time (s: count)", ", ".join(f"{t:.1f}: {c}" for t, c in m["progress"])),
     ]
     for label, value in rows:
@@ -628,7 +662,7 @@ async def measure_latency(run: Run, engine: Any, session: Any, receiver_url: str
     during = sum(1 for arrived, _, _ in records if first_sent <= arrived <= last_accepted)
     return {"cpu_while_posting": cpu_while_posting, "delivery_rate_while_posting": during / max(window, 1e-9),
             "delivery_rate_after": (len(records) - during) / max(drain_s, 1e-9),
-            "target_rate": rate, "seconds": seconds, "planned": n, "accepted": len(ok),
+            "target_rate": rate, "seconds": seconds, "planned": n, "accepted": len(ok), "expected": endpoints * len(ok),
             "errors": dict(errors), "launch_s": launched_s,
             "launch_late_p99_ms": pct(lateness, 0.99) * 1000, "launch_late_max_ms": lateness[-1] * 1000,
             "achieved_rate": len(ok) / max(last_accepted - first_sent, 1e-9), "peak_inflight": peak,
@@ -659,7 +693,7 @@ def print_m2(name: str, m: dict[str, Any]) -> None:
                                       f"(peak {m['peak_inflight']} in flight)"),
         ("CPU while posting (share of one core)", ", ".join(f"{name} {100 * share:.0f} %"
                                                              for name, share in m["cpu_while_posting"])),
-        ("delivered (of accepted)", f"{m['delivered']} / {m['accepted']}  (duplicates {m['duplicates']}, "
+        ("delivered (of accepted x endpoints)", f"{m['delivered']} / {m['expected']}  (duplicates {m['duplicates']}, "
                                     f"drained {m['drain_s']:.1f} s after the last answer)"),
         ("receiver arrivals/s while posting", f"{m['delivery_rate_while_posting']:.1f}  (then "
                                               f"{m['delivery_rate_after']:.1f}/s while draining)"),
