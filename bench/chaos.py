@@ -405,6 +405,13 @@ class Chaos:
         restart |= {"down_s": round(time.time() - stopped, 1), "up_at_s": self.since(), "restarted": (
             restart["stop_app"] == 0 and restart["port_closed"] and restart["port_open_again"])}
 
+    async def drop_connections(self, fraction: float) -> None:
+        """Terminate every database connection the hub's processes hold (as a failover or a restart would)."""
+        rows = await pg("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
+                        "AND pid <> pg_backend_pid()", self.database, database="postgres")
+        self.actions["db_drop"] = {"at_s": self.since(), "finished_share": round(fraction, 3),
+                                   "terminated": sum(1 for (ok,) in rows if ok)}
+
     async def progress(self) -> dict[str, int]:
         rows = await pg("SELECT count(*) FILTER (WHERE status <> 'pending') AS finished, "
                         "count(*) FILTER (WHERE status = 'pending') AS pending, count(*) AS messages, "
@@ -416,6 +423,8 @@ class Chaos:
         """Poll the database, set off the chaos at its points; answers once all is finished or too late."""
         args, deadline = self.args, self.t0 + self.args.deadline
         due = {"kill": (args.kill_at, self.kill_worker)}
+        if args.db_drop:
+            due["db_drop"] = (args.db_drop_at, self.drop_connections)
         if args.broker_restart:
             due["restart"] = (args.restart_at, self.restart_broker)
         while True:
@@ -563,6 +572,8 @@ def print_report(r: dict[str, Any], chaos: Chaos) -> None:
                              + (f"; never accepted: {dict(chaos.rejected)}" if chaos.rejected else ""))),
         ("worker SIGKILL", _kill_text(r.get("worker_kill"))),
         ("broker restart", _restart_text(r.get("broker_restart"))),
+        ("database connections dropped", (f"{d['terminated']} at {d['at_s']} s ({d['finished_share']:.0%} finished)"
+                                          if (d := r.get("db_drop")) else "did not happen")),
         ("expected pairs", r["expected_pairs"]), ("delivered", r["delivered"]), ("lost", r["lost"]),
         ("duplicates", f"{r['duplicates']} ({100 * r['duplicate_rate']:.2f} % of delivered)"),
         ("unexpected / bad signatures", f"{r['unexpected']} / {r['bad_signatures']}"),
@@ -633,6 +644,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--restart-at", type=float, default=0.5, help="restart RabbitMQ at this share finished")
     p.add_argument("--no-broker-restart", dest="broker_restart", action="store_false")
     p.add_argument("--broker-down", type=float, default=3.0, help="seconds between stop_app and start_app")
+    p.add_argument("--db-drop-at", type=float, default=0.7,
+                   help="terminate every database connection of the hub at this share finished")
+    p.add_argument("--no-db-drop", dest="db_drop", action="store_false")
     p.add_argument("--deadline", type=float, default=1800.0, help="seconds from the first post to give up")
     p.add_argument("--timeout", type=float, default=1.5, help="HUB_WEBHOOK_TIMEOUT")
     p.add_argument("--lease", type=float, default=4.0, help="HUB_WEBHOOK_LEASE_SECONDS")

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import aiohttp
 import structlog
-from sqlalchemy import bindparam, exists, func, or_, select, union_all, update
+from sqlalchemy import bindparam, exists, func, or_, select, text, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -156,6 +156,7 @@ class Worker:
                     self.caps.update({ep: self._cap(self.targets[ep]) for ep in stale if self.targets.get(ep)})
                 if not (chosen := self._within_caps(rows, prefetch)):
                     return []
+                await _without_flush_wait(session)
                 jobs = await self._lease(session, chosen, now)
         except BaseException:  # the lease was not taken: give the endpoints their room back
             for row in chosen:
@@ -282,7 +283,16 @@ class Worker:
             seconds = result.duration_ms / 1000
             self.pace[endpoint_id] = 0.8 * self.pace.get(endpoint_id, seconds) + 0.2 * seconds
         async with self.sessions.begin() as session:
+            await _without_flush_wait(session)
             return await record(session, results, self.policy, self.health, self.clock(), self.rng)
+
+
+async def _without_flush_wait(session: AsyncSession) -> None:
+    """On PostgreSQL, commit a lease or a result without waiting for the WAL flush: if the server crashed in
+    the next moments and lost it, the message would only be sent again (at least once holds; a duplicate is
+    possible). Events and messages themselves are always written with the flush."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def _ms(started: float) -> int:

@@ -1,4 +1,5 @@
-"""A small chaos run (bench/chaos.py): flaky receivers, a worker SIGKILLed, RabbitMQ restarted; nothing lost.
+"""A small chaos run (bench/chaos.py): flaky receivers, a worker SIGKILLed, RabbitMQ restarted, the database's
+connections dropped; nothing lost.
 
 It needs PostgreSQL, RabbitMQ and `rabbitmqctl` on this machine; without them it is skipped, except under
 CI=true, where it fails. It restarts the broker, so it must not run beside other tests that use it.
@@ -52,7 +53,8 @@ def _run_chaos(*args: str) -> tuple[dict[str, Any], str]:
 
 @pytest.mark.postgres
 class TestChaosRun:
-    async def test_every_subscriber_gets_every_event_through_a_worker_kill_and_broker_restart(self) -> None:
+    async def test_every_subscriber_gets_every_event_through_a_worker_kill_broker_restart_and_db_drop(
+            self) -> None:
         await _require_services()
         report, output = await asyncio.to_thread(
             _run_chaos, "--events", "300", "--receivers", "6", "--workers", "2", "--rate", "40",
@@ -66,6 +68,7 @@ class TestChaosRun:
         assert report["worker_kill"]["killed"] and report["worker_kill"]["returncode"] == -9, summary
         assert report["worker_kill"].get("replacement_pid"), summary
         assert report["broker_restart"]["restarted"], summary
+        assert report["db_drop"]["terminated"] >= 3, summary  # the API process's and both workers' at least
         assert report["action_errors"] == [], summary
         assert set(report["requests_by_mode"]) >= {"ok", "500", "timeout", "reset", "slow"}, summary
         print(output[output.find("chaos run report"):])
