@@ -231,13 +231,7 @@ class RabbitConsumer:
     async def _publish_and_settle(self, batch: list[Result], retries: dict[str, Any]) -> None:
         """Publish the batch's retries and the next heads of its ordered endpoints, then acknowledge what
         carried it."""
-        if retries:
-            try:
-                await self.queue.publish_due(retries, self.worker.clock())
-            except Exception as exc:  # the sweeper publishes them once due
-                PUBLISH_FAILED.labels("retry").inc()
-                log.warning("webhooks.rabbitmq.publish_failed", path="retry", count=len(retries),
-                            error_class=type(exc).__name__)
+        await self._publish_due(retries, "retry")
         finished = {r.job.endpoint_id for r in batch if r.job.message_id not in retries}
         if finished:
             await self._publish_next_of_ordered(finished)
@@ -318,13 +312,18 @@ class RabbitConsumer:
                 self._park(endpoint_id, message_id)
             else:
                 self._unpark_one(message_id)
-        if later:
-            try:
-                await self.queue.publish_due(later, self.worker.clock())
-            except Exception as exc:  # the sweeper publishes them once due
-                PUBLISH_FAILED.labels("later").inc()
-                log.warning("webhooks.rabbitmq.publish_failed", path="later", count=len(later),
-                            error_class=type(exc).__name__)
+        await self._publish_due(later, "later")
+
+    async def _publish_due(self, due: dict[str, Any], path: str) -> None:
+        """Publish ids into the queues their due times fit; a failure leaves them to the sweeper."""
+        if not due:
+            return
+        try:
+            await self.queue.publish_due(due, self.worker.clock())
+        except Exception as exc:  # the sweeper publishes them once due
+            PUBLISH_FAILED.labels(path).inc()
+            log.warning("webhooks.rabbitmq.publish_failed", path=path, count=len(due),
+                        error_class=type(exc).__name__)
 
     def _park(self, endpoint_id: str, message_id: str) -> None:
         if message_id in self._parked_at:
