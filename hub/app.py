@@ -33,6 +33,8 @@ from hub.records.endpoints import controller_for
 from hub.settings import Settings, load_settings
 from hub.tenancy.auth import KeyCache, KeyUsage, RateLimiter
 from hub.tenancy.endpoints import ApiKeyController, me
+from oauth.endpoints import ConnectionController, oauth_callback
+from oauth.service import OAuth, purge_authorizations
 from webhooks.endpoints import EndpointController, MessageController
 from webhooks.fanout import FanOut
 from webhooks.portal import create_portal_link, portal_router, template_config
@@ -83,7 +85,8 @@ async def _broker_check(url: str) -> str:
 
 async def _strict_input(request: Request[Any, Any, Any]) -> None:
     """Refuse query parameters no handler reads, and NUL characters, which no text column can store."""
-    accepted = {name for name, field in request.route_handler.parsed_fn_signature.parameters.items()
+    accepted = {field.kwarg_definition.name or name
+                for name, field in request.route_handler.parsed_fn_signature.parameters.items()
                 if isinstance(field.kwarg_definition, QueryParameter)}
     if unknown := set(request.query_params) - accepted:
         raise BadRequest(f"Unknown query parameters: {', '.join(sorted(unknown))}; this endpoint takes "
@@ -97,7 +100,8 @@ def _api_router() -> Router:
     controllers = [controller_for(r) for r in RESOURCES.values()]
     return Router(path="/", route_handlers=[*controllers, EventController, ApiKeyController, me, convert_lead,
                                             EndpointController, MessageController, create_portal_link,
-                                            actions.read_catalog, actions.run_action],
+                                            actions.read_catalog, actions.run_action, ConnectionController,
+                                            oauth_callback],
                   dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
 
@@ -122,6 +126,7 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
                        after_commit=None if rabbit else worker.wake),
         "rabbit": rabbit,
         "cipher": cipher,
+        "oauth": OAuth.from_settings(settings, cipher),
         "worker": worker,
         "webhooks": Webhooks(cipher, Policy.parse(settings.webhook_allowed_hosts), catalog,
                              timedelta(hours=settings.webhook_secret_grace_hours)),
@@ -161,7 +166,9 @@ async def _maintenance(state: State, every: float = 3600.0) -> None:
             async with state.sessions.begin() as session:
                 purged = await purge_expired(session, state.settings.idempotency_ttl_hours)
                 payloads = await purge_payloads(session, timedelta(days=state.settings.webhook_retention_days))
-            log.info("maintenance.purged", idempotency_keys=purged, webhook_payloads=payloads)
+                authorizations = await purge_authorizations(session)
+            log.info("maintenance.purged", idempotency_keys=purged, webhook_payloads=payloads,
+                     oauth_authorizations=authorizations)
         except Exception as exc:
             log.warning("maintenance.idempotency.failed", error_class=type(exc).__name__)
         await asyncio.sleep(every)

@@ -23,6 +23,7 @@ PROVIDERS = (
     "hub.records.catalog",
     "hub.events.catalog",
     "webhooks.catalog",
+    "oauth.catalog",
 )
 
 Scope = Literal["read", "write", "admin"]

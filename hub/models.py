@@ -4,7 +4,8 @@ from hub.db import Base
 from hub.events.models import Event, IdempotencyRecord
 from hub.records.models import Activity, Company, Contact, CustomField, Deal, Lead, LineItem, Pipeline, Product
 from hub.tenancy.models import ApiKey, Organization, User
+from oauth.models import AuthorizationRequest, Connection
 from webhooks.models import Attempt, Endpoint, EndpointSecret, Message
 
-__all__ = ["Activity", "ApiKey", "Attempt", "Base", "Company", "Contact", "CustomField", "Deal", "Endpoint", "EndpointSecret", "Event",
+__all__ = ["Activity", "ApiKey", "Attempt", "AuthorizationRequest", "Base", "Company", "Connection", "Contact", "CustomField", "Deal", "Endpoint", "EndpointSecret", "Event",
            "IdempotencyRecord", "Lead", "LineItem", "Message", "Organization", "Pipeline", "Product", "User"]

@@ -58,6 +58,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     webhook_lease_seconds: float = 60.0
     webhook_breaker_failures: int = 5
     webhook_breaker_cooldown_seconds: float = 30.0
+    oauth_clients: str = ""
+
+    @property
+    def oauth_client_credentials(self) -> dict[str, dict[str, str]]:
+        """`HUB_OAUTH_CLIENTS` as {provider: {"client_id", "client_secret"}}."""
+        return _oauth_clients(self.oauth_clients)
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,6 +83,14 @@ def _decode_key(text: str) -> bytes:
     if len(raw) != 32:
         raise SettingsError("HUB_SECRET_KEY must be base64 of 32 bytes (comma-separated for rotation)")
     return raw
+
+
+def _oauth_clients(text: str) -> dict[str, dict[str, str]]:
+    try:
+        return msgspec.json.decode(text or "{}", type=dict[str, dict[str, str]])
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        raise SettingsError('HUB_OAUTH_CLIENTS must be JSON: {"<provider>": {"client_id": …, "client_secret": …}}'
+                            ) from None
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -128,6 +142,8 @@ def _complete(s: Settings) -> Settings:
         raise SettingsError(f"HUB_WEBHOOK_ALLOWED_HOSTS is invalid: {exc}") from None
     if s.webhook_lease_seconds <= s.webhook_timeout:
         raise SettingsError("HUB_WEBHOOK_LEASE_SECONDS must exceed HUB_WEBHOOK_TIMEOUT, or a slow attempt is sent twice")
+    if any(set(c) != {"client_id", "client_secret"} for c in _oauth_clients(s.oauth_clients).values()):
+        raise SettingsError("HUB_OAUTH_CLIENTS: each provider needs exactly client_id and client_secret")
     secret = s.secret_key or _embedded_secret(data_dir, database_url)
     changes["secret_key"] = secret
     settings = msgspec.structs.replace(s, **changes)
