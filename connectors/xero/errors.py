@@ -1,0 +1,63 @@
+"""What can go wrong talking to Xero, each labelled user-error, rate-limit or failure.
+
+    XeroError                 base; `label` says who must act, `status` the HTTP status if any
+     ├── RateLimited          429 after retries ran out (rate-limit)
+     ├── ValidationFailed     400 ValidationException: Xero refused the data (user-error)
+     ├── AuthFailed           401 even with a fresh token: reconnect needed (user-error)
+     ├── NotFound             404: no such resource in that organisation (user-error)
+     └── Unavailable          5xx or the network, after retries ran out (failure)
+
+Messages hold Xero's own words and HTTP statuses only, never a token or header.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AuthFailed", "NotFound", "RateLimited", "Unavailable", "ValidationFailed", "XeroError"]
+
+
+class XeroError(Exception):
+    """Base error of the Xero connector."""
+
+    label = "failure"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RateLimited(XeroError):
+    """Xero answered 429; `retry_after` seconds and `problem` (minute, day, concurrent, appminute)."""
+
+    label = "rate-limit"
+
+    def __init__(self, message: str, *, retry_after: float, problem: str | None) -> None:
+        super().__init__(message, status=429)
+        self.retry_after, self.problem = retry_after, problem
+
+
+class ValidationFailed(XeroError):
+    """Xero refused the data; `messages` lists every ValidationErrors[].Message."""
+
+    label = "user-error"
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("Xero refused the data: " + "; ".join(messages or ["no details"]), status=400)
+        self.messages = messages
+
+
+class AuthFailed(XeroError):
+    """Xero refused a freshly issued token: the connection must be authorised again."""
+
+    label = "user-error"
+
+
+class NotFound(XeroError):
+    """The resource does not exist in that organisation."""
+
+    label = "user-error"
+
+
+class Unavailable(XeroError):
+    """Xero answered 5xx or could not be reached."""
+
+    label = "failure"

@@ -1,0 +1,88 @@
+"""Xero's static facts: auth, scopes, hosts, endpoint paths, limits, triggers and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "API_BASE",
+    "CONNECTIONS",
+    "CONTACTS",
+    "IDEMPOTENCY_KEY_MAX",
+    "INVOICES",
+    "MANIFEST",
+    "SIGNATURE_HEADER",
+    "TENANT_HEADER",
+    "Manifest",
+    "Operation",
+]
+
+API_BASE = "https://api.xero.com"
+# https://developer.xero.com/documentation/guides/oauth2/auth-flow#5-check-the-tenants-youre-authorized-to-access
+CONNECTIONS = "/connections"
+# https://developer.xero.com/documentation/api/accounting/contacts
+CONTACTS = "/api.xro/2.0/Contacts"
+# https://developer.xero.com/documentation/api/accounting/invoices
+INVOICES = "/api.xro/2.0/Invoices"
+
+# https://developer.xero.com/documentation/guides/oauth2/tenants : every accounting call names its organisation.
+TENANT_HEADER = "xero-tenant-id"
+# https://developer.xero.com/documentation/guides/webhooks/configuring-your-server
+SIGNATURE_HEADER = "x-xero-signature"
+# https://developer.xero.com/documentation/guides/idempotent-requests
+IDEMPOTENCY_KEY_MAX = 128
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One trigger or action the connector offers; `fires` says how a trigger fires."""
+
+    key: str
+    label: str
+    description: str
+    fires: str | None = None  # "webhook" or "polling" for triggers; None for actions
+    sample: str | None = None  # fixture file name under fixtures/
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything static about the connector; a connected organisation lives elsewhere."""
+
+    key: str
+    name: str
+    oauth_provider: str
+    scopes: tuple[str, ...]
+    allowed_hosts: tuple[str, ...]
+    api_base: str
+    per_minute: int  # calls per rolling minute, per tenant
+    concurrent: int  # requests in flight, per tenant
+    per_day: int
+    triggers: tuple[Operation, ...]
+    actions: tuple[Operation, ...]
+
+
+# https://developer.xero.com/faq/limits : per tenant 60/min, 5 concurrent, 5,000/day.
+MANIFEST = Manifest(
+    key="xero",
+    name="Xero",
+    oauth_provider="xero",
+    # Granular scopes: new apps may no longer ask for `accounting.transactions`.
+    scopes=("openid", "profile", "email", "offline_access", "accounting.invoices", "accounting.contacts"),
+    allowed_hosts=("api.xero.com", "identity.xero.com"),
+    api_base=API_BASE,
+    per_minute=60,
+    concurrent=5,
+    per_day=5000,
+    triggers=(
+        Operation("xero.invoice.updated", "Invoice changed in Xero",
+                  "Xero reports an invoice was created or changed (for example paid).",
+                  fires="webhook", sample="invoice_updated.json"),
+    ),
+    actions=(
+        Operation("xero.contact.find", "Find contact", "Look a contact up by exact name or email."),
+        Operation("xero.contact.create", "Create contact", "Create a contact in the organisation."),
+        Operation("xero.invoice.create", "Create invoice", "Create a sales invoice (ACCREC)."),
+        Operation("xero.invoice.update", "Update invoice", "Change an invoice that is not yet paid."),
+        Operation("xero.invoice.get", "Get invoice", "Read one invoice by its id."),
+    ),
+)
