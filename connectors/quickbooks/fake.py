@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from connectors._loopback import serve
 from connectors.quickbooks.inbound import SIGNATURE_HEADER, sign
 
 __all__ = ["FakeQuickBooks"]
@@ -65,12 +66,7 @@ class FakeQuickBooks:
         app.router.add_post(base + "/invoice", self._write("Invoice"))
         app.router.add_get(base + "/invoice/{id}", self._read("Invoice"))
         app.router.add_get(base + "/payment/{id}", self._read("Payment"))
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve(app)
         return self
 
     async def stop(self) -> None:

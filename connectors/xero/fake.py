@@ -24,6 +24,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from connectors._loopback import serve
 from connectors.xero.inbound import sign
 from connectors.xero.manifest import CONNECTIONS, CONTACTS, INVOICES, SIGNATURE_HEADER, TENANT_HEADER
 
@@ -100,12 +101,7 @@ class FakeXero:
         app.router.add_post(INVOICES, self._accounting(self._post_invoices))
         app.router.add_post(INVOICES + "/{id}", self._accounting(self._post_invoices))
         app.router.add_get(INVOICES + "/{id}", self._accounting(self._get_invoice))
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._runner, self.base_url = await serve(app)
         return self.base_url
 
     async def stop(self) -> None:

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
+from connectors._loopback import serve
+
 __all__ = ["FakeAuthServer"]
 
 
@@ -57,12 +59,7 @@ class FakeAuthServer:
         app.router.add_post("/token", self.token)
         app.router.add_post("/revoke", self.revoke)
         app.router.add_get("/me", self.me)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve(app)
         return self
 
     async def stop(self) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from connectors._loopback import serve
+
 
 @dataclass
 class Received:
@@ -55,9 +57,6 @@ async def start_receiver(kind: type[Receiver] = Receiver, **kw: Any) -> tuple[Re
     receiver = kind(**kw)
     app = web.Application()
     app.router.add_route("POST", "/{tail:.*}", receiver._handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    receiver.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, url = await serve(app)
+    receiver.port = int(url.rsplit(":", 1)[1])
     return receiver, runner
