@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from connectors.manifest import Manifest, Operation
 
-__all__ = ["MANIFEST", "MINOR_VERSION", "PRODUCTION_URL", "SANDBOX_URL", "Manifest", "TriggerSpec"]
+__all__ = ["MANIFEST", "MINOR_VERSION", "PRODUCTION_URL", "SANDBOX_URL"]
 
 # https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features
 PRODUCTION_URL = "https://quickbooks.api.intuit.com"
@@ -14,33 +14,6 @@ SANDBOX_URL = "https://sandbox-quickbooks.api.intuit.com"
 MINOR_VERSION = 75
 
 
-@dataclass(frozen=True)
-class TriggerSpec:
-    """One inbound trigger: how it fires and the captured sample that shows it."""
-
-    key: str
-    description: str
-    fires: str  # "webhook" or "polling"
-    entities: tuple[str, ...]
-    fixtures: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """Key, auth, scopes, hosts, triggers and actions of one connector."""
-
-    key: str
-    name: str
-    oauth_provider: str
-    scopes: tuple[str, ...]
-    allowed_hosts: tuple[str, ...]
-    base_urls: dict[str, str]
-    minor_version: int
-    signature_header: str
-    triggers: tuple[TriggerSpec, ...]
-    actions: tuple[str, ...]
-
-
 MANIFEST = Manifest(
     key="quickbooks",
     name="QuickBooks Online",
@@ -48,13 +21,21 @@ MANIFEST = Manifest(
     scopes=("com.intuit.quickbooks.accounting",),
     allowed_hosts=("quickbooks.api.intuit.com", "sandbox-quickbooks.api.intuit.com"),
     base_urls={"production": PRODUCTION_URL, "sandbox": SANDBOX_URL},
-    minor_version=MINOR_VERSION,
     signature_header="intuit-signature",
     triggers=(
-        TriggerSpec("quickbooks.entity_changed", "An invoice, customer or payment changed in a connected company.",
-                    "webhook", ("Invoice", "Customer", "Payment"),
-                    ("payment_created.legacy.json", "payment_created.cloudevents.json")),
+        Operation("quickbooks.entity_changed", "Invoice, customer or payment changed",
+                  "An invoice, customer or payment changed in a connected company.", fires="webhook",
+                  samples=("payment_created.legacy.json", "payment_created.cloudevents.json")),
     ),
-    actions=("find_customers", "create_customer", "read_customer", "create_invoice", "read_invoice",
-             "update_invoice", "read_payment"),
+    actions=(
+        Operation("quickbooks.customer.find", "Find customers", "Customers with a display name.",
+                  call="find_customers"),
+        Operation("quickbooks.customer.create", "Create customer", "A new customer.", call="create_customer"),
+        Operation("quickbooks.customer.read", "Read customer", "One customer by id.", call="read_customer"),
+        Operation("quickbooks.invoice.create", "Create invoice", "A new invoice.", call="create_invoice"),
+        Operation("quickbooks.invoice.read", "Read invoice", "One invoice by id.", call="read_invoice"),
+        Operation("quickbooks.invoice.update", "Update invoice", "A sparse update, with the SyncToken read.",
+                  call="update_invoice"),
+        Operation("quickbooks.payment.read", "Read payment", "One payment by id.", call="read_payment"),
+    ),
 )

@@ -62,7 +62,7 @@ def parse_xero_date(value: str) -> datetime:
 class XeroClient:
     """Talks to `base_url` (the real API or the loopback fake) with tokens from `token`."""
 
-    def __init__(self, token: TokenSource, *, base_url: str = MANIFEST.api_base,
+    def __init__(self, token: TokenSource, *, base_url: str = MANIFEST.base_url,
                  http: httpx.AsyncClient | None = None, limiter: TenantLimiter | None = None,
                  attempts: int = 4, max_retry_after: float = 60.0, backoff: float = 0.5,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, timeout: float = 30.0) -> None:
@@ -70,8 +70,8 @@ class XeroClient:
         self._base = base_url.rstrip("/")
         self._own_http = http is None
         self._http = http or httpx.AsyncClient(timeout=timeout)
-        self._limiter = limiter or TenantLimiter(per_minute=MANIFEST.per_minute,
-                                                 concurrent=MANIFEST.concurrent, sleep=sleep)
+        self._limiter = limiter or TenantLimiter(per_minute=MANIFEST.limits.per_minute or 60,
+                                                 concurrent=MANIFEST.limits.concurrent or 5, sleep=sleep)
         self.attempts, self.max_retry_after, self.backoff = attempts, max_retry_after, backoff
 
     async def __aenter__(self) -> Self:

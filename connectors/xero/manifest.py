@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from connectors.manifest import Limits, Manifest, Operation
 
 __all__ = [
     "API_BASE",
@@ -13,8 +13,6 @@ __all__ = [
     "MANIFEST",
     "SIGNATURE_HEADER",
     "TENANT_HEADER",
-    "Manifest",
-    "Operation",
 ]
 
 API_BASE = "https://api.xero.com"
@@ -33,34 +31,6 @@ SIGNATURE_HEADER = "x-xero-signature"
 IDEMPOTENCY_KEY_MAX = 128
 
 
-@dataclass(frozen=True)
-class Operation:
-    """One trigger or action the connector offers; `fires` says how a trigger fires."""
-
-    key: str
-    label: str
-    description: str
-    fires: str | None = None  # "webhook" or "polling" for triggers; None for actions
-    sample: str | None = None  # fixture file name under fixtures/
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """Everything static about the connector; a connected organisation lives elsewhere."""
-
-    key: str
-    name: str
-    oauth_provider: str
-    scopes: tuple[str, ...]
-    allowed_hosts: tuple[str, ...]
-    api_base: str
-    per_minute: int  # calls per rolling minute, per tenant
-    concurrent: int  # requests in flight, per tenant
-    per_day: int
-    triggers: tuple[Operation, ...]
-    actions: tuple[Operation, ...]
-
-
 # https://developer.xero.com/faq/limits : per tenant 60/min, 5 concurrent, 5,000/day.
 MANIFEST = Manifest(
     key="xero",
@@ -69,20 +39,23 @@ MANIFEST = Manifest(
     # Granular scopes: new apps may no longer ask for `accounting.transactions`.
     scopes=("openid", "profile", "email", "offline_access", "accounting.invoices", "accounting.contacts"),
     allowed_hosts=("api.xero.com", "identity.xero.com"),
-    api_base=API_BASE,
-    per_minute=60,
-    concurrent=5,
-    per_day=5000,
+    base_urls={"production": API_BASE},
+    signature_header=SIGNATURE_HEADER,
+    limits=Limits(per_minute=60, concurrent=5, per_day=5000),
     triggers=(
         Operation("xero.invoice.updated", "Invoice changed in Xero",
                   "Xero reports an invoice was created or changed (for example paid).",
-                  fires="webhook", sample="invoice_updated.json"),
+                  fires="webhook", samples=("invoice_updated.json",)),
     ),
     actions=(
-        Operation("xero.contact.find", "Find contact", "Look a contact up by exact name or email."),
-        Operation("xero.contact.create", "Create contact", "Create a contact in the organisation."),
-        Operation("xero.invoice.create", "Create invoice", "Create a sales invoice (ACCREC)."),
-        Operation("xero.invoice.update", "Update invoice", "Change an invoice that is not yet paid."),
-        Operation("xero.invoice.get", "Get invoice", "Read one invoice by its id."),
+        Operation("xero.contact.find", "Find contact", "Look a contact up by exact name or email.",
+                  call="find_contact"),
+        Operation("xero.contact.create", "Create contact", "Create a contact in the organisation.",
+                  call="create_contact"),
+        Operation("xero.invoice.create", "Create invoice", "Create a sales invoice (ACCREC).",
+                  call="create_invoice"),
+        Operation("xero.invoice.update", "Update invoice", "Change an invoice that is not yet paid.",
+                  call="update_invoice"),
+        Operation("xero.invoice.get", "Get invoice", "Read one invoice by its id.", call="get_invoice"),
     ),
 )

@@ -56,13 +56,13 @@ class TestSignature:
 
 
 class TestFormats:
-    @pytest.mark.parametrize("name", MANIFEST.triggers[0].fixtures)
+    @pytest.mark.parametrize("name", MANIFEST.triggers[0].samples)
     def test_each_fixture_parses_to_the_same_changes(self, name: str) -> None:
         body = _fixture(name)
         assert receive(body, sign(body, VERIFIER), VERIFIER) == EXPECTED
 
     def test_every_fixture_file_is_declared_by_a_trigger(self) -> None:
-        declared = {name for trigger in MANIFEST.triggers for name in trigger.fixtures}
+        declared = {name for trigger in MANIFEST.triggers for name in trigger.samples}
         assert declared == {path.name for path in FIXTURES.glob("*.json")}
 
     def test_several_companies_in_one_legacy_notification(self) -> None:

@@ -33,4 +33,4 @@ class TestManifest:
         assert hosts == set(MANIFEST.allowed_hosts)
 
     def test_every_action_is_a_client_method(self) -> None:
-        assert all(callable(getattr(QuickBooksClient, action, None)) for action in MANIFEST.actions)
+        assert all(callable(getattr(QuickBooksClient, action.call or "", None)) for action in MANIFEST.actions)

@@ -19,10 +19,10 @@ class TestManifest:
 
     def test_declares_xero_hosts_and_limits(self) -> None:
         assert MANIFEST.allowed_hosts == ("api.xero.com", "identity.xero.com")
-        assert (MANIFEST.per_minute, MANIFEST.concurrent) == (60, 5)
+        assert (MANIFEST.limits.per_minute, MANIFEST.limits.concurrent) == (60, 5)
 
     def test_every_trigger_sample_is_a_fixture_and_every_fixture_is_known(self) -> None:
-        samples = {t.sample for t in MANIFEST.triggers}
+        samples = {s for t in MANIFEST.triggers for s in t.samples}
         assert all((FIXTURES / s).is_file() for s in samples)
         assert {p.name for p in FIXTURES.iterdir()} == samples | {"intent_to_receive.json"}
 
@@ -31,3 +31,6 @@ class TestManifest:
             "AuthFailed", "Change", "MANIFEST", "NotFound", "RateLimited", "TokenSource", "Unavailable",
             "ValidationFailed", "Verdict", "XeroClient", "XeroError", "from_refresher", "parse_xero_date",
             "receive", "verify"])
+
+    def test_every_action_is_a_client_method(self) -> None:
+        assert all(callable(getattr(xero.XeroClient, action.call or "", None)) for action in MANIFEST.actions)
