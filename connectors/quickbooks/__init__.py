@@ -7,19 +7,7 @@ from connectors.quickbooks.inbound import BadPayload, BadSignature, Change, Inbo
 from connectors.quickbooks.manifest import MANIFEST
 
 __all__ = [
-                                          "MANIFEST",
-                                          "AuthFailed",
-                                          "BadPayload",
-                                          "BadSignature",
-                                          "Change",
-                                          "InboundError",
-                                          "NotFound",
-                                          "QuickBooksClient",
-                                          "QuickBooksError",
-                                          "RateLimited",
-                                          "StaleObject",
-                                          "TokenSource",
-                                          "Unavailable",
-                                          "ValidationFault",
-                                          "receive",
+    "AuthFailed", "BadPayload", "BadSignature", "Change", "InboundError", "MANIFEST", "NotFound",
+    "QuickBooksClient", "QuickBooksError", "RateLimited", "StaleObject", "TokenSource", "Unavailable",
+    "ValidationFault", "receive",
 ]
