@@ -27,6 +27,8 @@ from hub.errors import BadRequest, exception_handlers, problem_response
 from hub.events.endpoints import EventController
 from hub.events.outbox import Relay
 from hub.idempotency import purge_expired
+from hub.jobs import JobRunner, build_registry
+from hub.jobs.endpoints import JobController
 from hub.records.conversion import convert_lead
 from hub.records.definitions import RESOURCES
 from hub.records.endpoints import controller_for
@@ -101,11 +103,12 @@ def _api_router() -> Router:
     return Router(path="/", route_handlers=[*controllers, EventController, ApiKeyController, me, convert_lead,
                                             EndpointController, MessageController, create_portal_link,
                                             actions.read_catalog, actions.run_action, ConnectionController,
-                                            oauth_callback],
+                                            oauth_callback, JobController],
                   dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
 
-def _configure_state(settings: Settings, catalog: Catalog) -> State:
+def build_state(settings: Settings, catalog: Catalog) -> State:
+    """Everything a hub process shares: API servers and `hub worker` processes build the same."""
     engine = create_engine(settings)
     sessions = session_factory(engine)
     cipher = Cipher.from_settings(settings)
@@ -114,7 +117,14 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
               if settings.broker_url else None)
     consumers = (rabbit.relay_consumers(settings.webhook_max_payload_bytes) if rabbit
                  else [FanOut(settings.webhook_max_payload_bytes)])
-    return State({
+    registry = build_registry()
+
+    def after_relay() -> None:
+        state.jobs.wake()
+        if not rabbit:
+            worker.wake()
+
+    state = State({
         "settings": settings,
         "engine": engine,
         "sessions": sessions,
@@ -122,8 +132,8 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
         "rate_limiter": RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         "key_usage": KeyUsage(sessions),
         "key_cache": KeyCache(settings.key_cache_seconds),
-        "relay": Relay(sessions, consumers=consumers, interval=settings.relay_interval_seconds,
-                       after_commit=None if rabbit else worker.wake),
+        "relay": Relay(sessions, consumers=[*consumers, registry.consume], interval=settings.relay_interval_seconds,
+                       after_commit=after_relay),
         "rabbit": rabbit,
         "cipher": cipher,
         "oauth": OAuth.from_settings(settings, cipher),
@@ -131,6 +141,8 @@ def _configure_state(settings: Settings, catalog: Catalog) -> State:
         "webhooks": Webhooks(cipher, Policy.parse(settings.webhook_allowed_hosts), catalog,
                              timedelta(hours=settings.webhook_secret_grace_hours)),
     })
+    state.jobs = JobRunner(state, registry)
+    return state
 
 
 @contextlib.asynccontextmanager
@@ -143,6 +155,7 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
                  asyncio.create_task(state.rabbit.run(consume=delivers) if state.rabbit
                                      else state.worker.run() if delivers else asyncio.Event().wait(),
                                      name="webhook-worker"),
+                 asyncio.create_task(state.jobs.run() if delivers else asyncio.Event().wait(), name="jobs"),
                  asyncio.create_task(state.key_usage.run(), name="key-usage"),
                  asyncio.create_task(_maintenance(state), name="maintenance")]
         try:
@@ -190,7 +203,7 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     settings = settings or load_settings()
     observability.configure_logging(settings.log_level, settings.log_format)
     catalog = catalog or build_catalog()
-    state = _configure_state(settings, catalog)
+    state = build_state(settings, catalog)
     return Litestar(
         route_handlers=[health, ready, observability.PrometheusController, _api_router(), portal_router()],
         state=state,

@@ -32,6 +32,8 @@ async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
                 state.relay.wake()
             if session.info.pop("wake_worker", False):
                 state.worker.wake()
+            if session.info.pop("wake_jobs", False):
+                state.jobs.wake()
 
 
 async def provide_principal(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Principal:

@@ -59,6 +59,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     webhook_breaker_failures: int = 5
     webhook_breaker_cooldown_seconds: float = 30.0
     oauth_clients: str = ""
+    job_retry_schedule: str = "0,10,60,300,1800,3600,7200,14400,28800,43200,86400,86400"
+    job_concurrency: int = 16
+    job_lease_seconds: float = 120.0
+    job_poll_seconds: float = 1.0
 
     @property
     def oauth_client_credentials(self) -> dict[str, dict[str, str]]:
@@ -136,6 +140,10 @@ def _complete(s: Settings) -> Settings:
         RetryPolicy.parse(s.webhook_retry_schedule)
     except ValueError as exc:
         raise SettingsError(f"HUB_WEBHOOK_RETRY_SCHEDULE is invalid: {exc}") from None
+    try:
+        RetryPolicy.parse(s.job_retry_schedule)
+    except ValueError as exc:
+        raise SettingsError(f"HUB_JOB_RETRY_SCHEDULE is invalid: {exc}") from None
     try:
         Policy.parse(s.webhook_allowed_hosts)
     except ValueError as exc:

@@ -30,6 +30,7 @@ SECRET = base64.urlsafe_b64encode(b"k" * 32).decode()
 # Receivers in tests listen on loopback, which only the allowlist lets through; retries come fast.
 WEBHOOK_TEST_SETTINGS = {"webhook_allowed_hosts": "127.0.0.1", "webhook_retry_schedule": "0,0.2,0.2,0.2",
                          "webhook_timeout": 3.0, "webhook_connect_timeout": 1.0, "webhook_lease_seconds": 10.0}
+JOB_TEST_SETTINGS = {"job_retry_schedule": "0,0.2,0.2,0.2", "job_poll_seconds": 0.05, "job_lease_seconds": 10.0}
 
 
 def _postgres_up() -> bool:
@@ -106,7 +107,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 async def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return await make_settings(backend, tmp_path_factory.mktemp(backend), rate_limit_per_minute=100_000,
-                               rate_limit_burst=10_000, **WEBHOOK_TEST_SETTINGS)
+                               rate_limit_burst=10_000, **WEBHOOK_TEST_SETTINGS, **JOB_TEST_SETTINGS)
 
 
 @pytest.fixture(scope="session")
@@ -185,4 +186,4 @@ def sessions(app: Litestar) -> Any:
     return app.state.sessions
 
 
-__all__ = ["Api", "make_settings", "new_org", "session_factory"]
+__all__ = ["Api", "JOB_TEST_SETTINGS", "make_settings", "new_org", "session_factory"]

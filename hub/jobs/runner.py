@@ -1,0 +1,114 @@
+"""The loop that works jobs off: claim what is due, run each under its lease, record how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import structlog
+
+from hub.db import utcnow
+from hub.jobs.queue import claim, settle_one
+from hub.jobs.registry import GiveUp, Job, JobContext, JobRegistry, RetryLater
+from webhooks.policy import RetryPolicy
+
+__all__ = ["JobRunner"]
+
+log = structlog.get_logger("hub.jobs")
+
+
+class JobRunner:
+    """Runs up to `job_concurrency` jobs at once. Woken when a job is written in this process, and polls
+    every `job_poll_seconds` for the rest (other processes' jobs, retries coming due)."""
+
+    def __init__(self, state: Any, registry: JobRegistry) -> None:
+        settings = state.settings
+        self.registry, self.context = registry, JobContext(state)
+        self.sessions = state.sessions
+        self.policy = RetryPolicy.parse(settings.job_retry_schedule)
+        self.concurrency, self.lease = settings.job_concurrency, settings.job_lease_seconds
+        self.poll = settings.job_poll_seconds
+        self._wake = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        if not self.registry.handlers:
+            return
+        try:
+            while True:
+                self._wake.clear()
+                started = 0
+                try:
+                    started = await self._start(self.concurrency - len(self._running))
+                except Exception as exc:  # the database is away: try again after the poll interval
+                    log.warning("jobs.claim.failed", error_class=type(exc).__name__)
+                if started and len(self._running) < self.concurrency:
+                    continue
+                waits = [asyncio.create_task(self._wake.wait())]
+                if len(self._running) >= self.concurrency:
+                    waits = [asyncio.create_task(asyncio.wait(set(self._running),
+                                                              return_when=asyncio.FIRST_COMPLETED))]
+                done, pending = await asyncio.wait(waits, timeout=self.poll)
+                for task in pending:
+                    task.cancel()
+        finally:
+            for task in self._running:
+                task.cancel()
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def run_due(self) -> list[Job]:
+        """Claim and finish every job due now, in this task; for tests and one-off runs."""
+        finished: list[Job] = []
+        while claimed := await claim(self.sessions, self.registry.handlers, self.concurrency, self.lease):
+            await asyncio.gather(*(self._attempt(job, lease) for job, lease in claimed))
+            finished += [job for job, _ in claimed]
+        return finished
+
+    async def _start(self, room: int) -> int:
+        if room <= 0:
+            return 0
+        claimed = await claim(self.sessions, self.registry.handlers, room, self.lease)
+        for job, lease in claimed:
+            task = asyncio.create_task(self._attempt(job, lease), name=f"job:{job.kind}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        return len(claimed)
+
+    async def _attempt(self, job: Job, lease: str) -> None:
+        fields = {"job_id": job.id, "org_id": job.org_id, "kind": job.kind, "attempt": job.attempt}
+        handler = self.registry.handlers[job.kind]
+        now = utcnow()
+        try:
+            # A run longer than its lease would let another worker take the job; stop it before that.
+            result = await asyncio.wait_for(handler(self.context, job), timeout=self.lease * 0.9)
+        except RetryLater as exc:
+            retry_at = now + timedelta(seconds=exc.after) if job.attempt < self.policy.max_attempts else None
+            await self._settle(job, lease, f"{exc}", retry_at, fields)
+        except GiveUp as exc:
+            await self._settle(job, lease, f"gave up: {exc}", None, fields)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            await self._settle(job, lease, error, self.policy.next_attempt(job.attempt, utcnow()), fields)
+        else:
+            if await self._record(job, lease, result=result or None):
+                log.info("jobs.succeeded", **fields)
+
+    async def _settle(self, job: Job, lease: str, error: str, retry_at: Any, fields: dict[str, Any]) -> None:
+        if await self._record(job, lease, error=error, retry_at=retry_at):
+            if retry_at is None:
+                log.warning("jobs.failed", error=error, **fields)
+            else:
+                log.info("jobs.retrying", error=error, retry_at=retry_at.isoformat(), **fields)
+
+    async def _record(self, job: Job, lease: str, **outcome: Any) -> bool:
+        try:
+            if await settle_one(self.sessions, job, lease, **outcome):
+                return True
+            log.warning("jobs.lease.lost", job_id=job.id, kind=job.kind)
+        except Exception as exc:  # the lease lapses and the job is run again: handlers are idempotent
+            log.warning("jobs.record.failed", job_id=job.id, error_class=type(exc).__name__)
+        return False
