@@ -19,6 +19,7 @@ from litestar.params import QueryParameter
 from sqlalchemy import text
 
 from hub import actions, observability
+from connectors.accounting.endpoints import SyncLogController, choose_account, quickbooks_webhook, xero_webhook
 from hub.catalog import Catalog, build_catalog
 from hub.crypto import Cipher
 from hub.db import create_engine, session_factory
@@ -103,7 +104,8 @@ def _api_router() -> Router:
     return Router(path="/", route_handlers=[*controllers, EventController, ApiKeyController, me, convert_lead,
                                             EndpointController, MessageController, create_portal_link,
                                             actions.read_catalog, actions.run_action, ConnectionController,
-                                            oauth_callback, JobController],
+                                            oauth_callback, JobController, SyncLogController, choose_account,
+                                            quickbooks_webhook, xero_webhook],
                   dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
 
@@ -184,6 +186,11 @@ async def _maintenance(state: State, every: float = 3600.0) -> None:
                      oauth_authorizations=authorizations)
         except Exception as exc:
             log.warning("maintenance.idempotency.failed", error_class=type(exc).__name__)
+        if state.settings.serve_delivers:  # the processes that run jobs also keep quiet grants alive
+            try:
+                log.info("maintenance.oauth_refreshed", connections=await state.oauth.refresh_idle(state.sessions))
+            except Exception as exc:
+                log.warning("maintenance.oauth_refresh.failed", error_class=type(exc).__name__)
         await asyncio.sleep(every)
 
 

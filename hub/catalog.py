@@ -24,6 +24,7 @@ PROVIDERS = (
     "hub.events.catalog",
     "webhooks.catalog",
     "oauth.catalog",
+    "connectors.accounting.catalog",
 )
 
 Scope = Literal["read", "write", "admin"]

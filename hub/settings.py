@@ -59,6 +59,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     webhook_breaker_failures: int = 5
     webhook_breaker_cooldown_seconds: float = 30.0
     oauth_clients: str = ""
+    quickbooks_api_url: str = "https://quickbooks.api.intuit.com"
+    quickbooks_webhook_verifier: str = ""
+    quickbooks_item_ref: str = "1"
+    xero_api_url: str = "https://api.xero.com"
+    xero_webhook_key: str = ""
+    xero_account_code: str = "200"
+    invoice_due_days: int = 30
     job_retry_schedule: str = "0,10,60,300,1800,3600,7200,14400,28800,43200,86400,86400"
     job_concurrency: int = 16
     job_lease_seconds: float = 120.0
@@ -140,6 +147,11 @@ def _complete(s: Settings) -> Settings:
         RetryPolicy.parse(s.webhook_retry_schedule)
     except ValueError as exc:
         raise SettingsError(f"HUB_WEBHOOK_RETRY_SCHEDULE is invalid: {exc}") from None
+    for name in ("quickbooks_api_url", "xero_api_url"):
+        if not getattr(s, name).startswith(("http://", "https://")):
+            raise SettingsError(f"{PREFIX}{name.upper()} must be an http(s) URL")
+    if not 0 <= s.invoice_due_days <= 3650:
+        raise SettingsError("HUB_INVOICE_DUE_DAYS must be between 0 and 3650")
     try:
         RetryPolicy.parse(s.job_retry_schedule)
     except ValueError as exc:

@@ -71,21 +71,27 @@ class Refresher:
         return await self.refresh(sessions, connection_id, rejected=rejected, now=now)
 
     async def refresh(self, sessions: async_sessionmaker[AsyncSession], connection_id: str, *,
-                      rejected: str | None = None, now: datetime | None = None) -> str:
-        """Refresh under the connection's row lock, unless the row, read again under it, no longer needs it."""
+                      rejected: str | None = None, now: datetime | None = None,
+                      idle_since: datetime | None = None) -> str:
+        """Refresh under the connection's row lock, unless the row, read again under it, no longer needs it.
+        `idle_since`: also refresh a grant last refreshed before then, so that it does not lapse unused."""
         now = now or utcnow()
         async with sessions() as session:
             async with session.begin():  # PostgreSQL: the row lock; SQLite: BEGIN IMMEDIATE, the write lock
                 locked = await session.scalar(select(Connection).where(Connection.id == connection_id)
                                               .with_for_update().execution_options(populate_existing=True))
-                token, error = await self._refresh_locked(session, locked, connection_id, rejected, now)
+                token, error = await self._refresh_locked(session, locked, connection_id, rejected, now,
+                                                          idle_since)
         if error is not None:
             raise error
         assert token is not None
         return token
 
-    def _due(self, connection: Connection, now: datetime, rejected: str | None) -> bool:
+    def _due(self, connection: Connection, now: datetime, rejected: str | None,
+             idle_since: datetime | None = None) -> bool:
         if rejected is not None and self.store.access_token(connection) == rejected:
+            return True
+        if idle_since is not None and (connection.last_refreshed_at or connection.connected_at) < idle_since:
             return True
         return connection.expires_at is not None and connection.expires_at - self.margin <= now
 
@@ -104,13 +110,13 @@ class Refresher:
             raise ConnectionUnavailable(f"Connection {connection_id!r} is {connection.state}; connect it again.")
 
     async def _refresh_locked(self, session: AsyncSession, connection: Connection | None, connection_id: str,
-                              rejected: str | None, now: datetime) -> Outcome:
+                              rejected: str | None, now: datetime, idle_since: datetime | None = None) -> Outcome:
         try:
             self._check_usable(connection, connection_id)
         except ConnectionUnavailable as exc:
             return None, exc
         assert connection is not None
-        if not self._due(connection, now, rejected):  # another worker refreshed while we waited for the lock
+        if not self._due(connection, now, rejected, idle_since):  # another worker refreshed while we waited
             return self.store.access_token(connection), None
         refresh_token = self.store.refresh_token(connection)
         if refresh_token is None:

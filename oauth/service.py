@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import httpx
 import msgspec
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.catalog import ActionContext
@@ -30,6 +30,8 @@ __all__ = ["CALLBACK_PATH", "OAuth", "purge_authorizations"]
 
 CALLBACK_PATH = "/v1/oauth/callback"
 log = structlog.get_logger("oauth.service")
+# Well inside the shortest lifetime of an unused refresh token (Xero: 60 days).
+IDLE_REFRESH = timedelta(days=14)
 
 
 async def purge_authorizations(session: AsyncSession, now: datetime | None = None) -> int:
@@ -61,6 +63,24 @@ class OAuth:
 
     def out(self, connection: Connection) -> ConnectionOut:
         return msgspec.convert(connection, ConnectionOut, from_attributes=True)
+
+    async def refresh_idle(self, sessions: async_sessionmaker[AsyncSession], *, idle: timedelta = IDLE_REFRESH,
+                           now: datetime | None = None) -> int:
+        """Refresh every connection nothing has refreshed for `idle`: refresh tokens lapse when unused
+        (QuickBooks after 100 days, Xero after 60), and a quiet organization should not lose its grant."""
+        now = now or utcnow()
+        async with sessions() as session:
+            idle_ones = list(await session.scalars(select(Connection.id).where(
+                Connection.state == "connected", Connection.refresh_token_enc.is_not(None),
+                func.coalesce(Connection.last_refreshed_at, Connection.connected_at) < now - idle)))
+        refreshed = 0
+        for connection_id in idle_ones:
+            try:
+                await self.refresher.refresh(sessions, connection_id, now=now, idle_since=now - idle)
+                refreshed += 1
+            except Exception as exc:  # recorded on the connection by the refresher; the next round tries again
+                log.warning("oauth.idle_refresh.failed", connection_id=connection_id, error_class=type(exc).__name__)
+        return refreshed
 
     async def access_token(self, sessions: async_sessionmaker[AsyncSession], connection_id: str, *,
                            rejected: str | None = None, now: datetime | None = None) -> str:

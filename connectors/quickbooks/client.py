@@ -103,6 +103,12 @@ class QuickBooksClient:
     async def read_customer(self, customer_id: str) -> dict[str, Any]:
         return (await self._call("GET", f"{CUSTOMER}/{customer_id}"))["Customer"]
 
+    async def update_customer(self, customer_id: str, sync_token: str, changes: dict[str, Any], *,
+                              request_id: str) -> dict[str, Any]:
+        """Sparse update: only `changes` are touched; raises StaleObject if `sync_token` is not current."""
+        body = {**changes, "Id": customer_id, "SyncToken": sync_token, "sparse": True}
+        return (await self._call("POST", CUSTOMER, payload=body, request_id=request_id))["Customer"]
+
     async def create_invoice(self, invoice: dict[str, Any], *, request_id: str) -> dict[str, Any]:
         """Create an invoice (CustomerRef and at least one Line required)."""
         return (await self._call("POST", INVOICE, payload=invoice, request_id=request_id))["Invoice"]

@@ -107,6 +107,14 @@ class XeroClient:
                                 idempotency_key=idempotency_key)
         return body["Contacts"][0]
 
+    async def update_contact(self, tenant: str, contact_id: str, changes: dict[str, Any], *,
+                             idempotency_key: str) -> dict[str, Any]:
+        """Change fields of one contact (POST /Contacts/{id}); `changes` uses Xero's field names."""
+        body = await self._call("POST", f"{CONTACTS}/{contact_id}", tenant=tenant,
+                                json={"Contacts": [{**changes, "ContactID": contact_id}]},
+                                idempotency_key=idempotency_key)
+        return body["Contacts"][0]
+
     async def create_invoice(self, tenant: str, *, contact_id: str, line_items: list[dict[str, Any]],
                              currency: str, due_date: date, reference: str, idempotency_key: str,
                              issued: date | None = None, status: str = "AUTHORISED") -> dict[str, Any]:

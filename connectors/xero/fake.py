@@ -97,6 +97,7 @@ class FakeXero:
         app.router.add_get(CONTACTS, self._accounting(self._list_contacts))
         app.router.add_route("PUT", CONTACTS, self._accounting(self._create_contacts))
         app.router.add_post(CONTACTS, self._accounting(self._create_contacts))
+        app.router.add_post(CONTACTS + "/{id}", self._accounting(self._edit_contact))
         app.router.add_route("PUT", INVOICES, self._accounting(self._put_invoices))
         app.router.add_post(INVOICES, self._accounting(self._post_invoices))
         app.router.add_post(INVOICES + "/{id}", self._accounting(self._post_invoices))
@@ -198,6 +199,20 @@ class FakeXero:
         created = [self._new_contact(tenant, c) for c in (await request.json()).get("Contacts") or []]
         return web.json_response(_envelope("Contacts", created))
 
+    async def _edit_contact(self, request: web.Request, tenant: str) -> web.Response:
+        contact = self.contacts[tenant].get(request.match_info["id"])
+        if contact is None:
+            return _problem(404, "Not Found", "The resource you're looking for cannot be found")
+        given = ((await request.json()).get("Contacts") or [{}])[0]
+        name = (given.get("Name") or contact["Name"]).strip()
+        if any(c["Name"] == name and c is not contact and c["ContactStatus"] == "ACTIVE"
+               for c in self.contacts[tenant].values()):
+            raise _Invalid(given, f"The contact name {name} is already assigned to another contact. "
+                                  "The contact name must be unique across all active contacts.")
+        contact.update({k: v for k, v in given.items() if k != "ContactID"}, Name=name,
+                       UpdatedDateUTC=_ms(datetime.now(UTC)))
+        return web.json_response(_envelope("Contacts", [contact]))
+
     def _new_contact(self, tenant: str, given: dict[str, Any]) -> dict[str, Any]:
         name = (given.get("Name") or "").strip()
         if not name:
@@ -282,8 +297,10 @@ class FakeXero:
     @staticmethod
     def _line(item: dict[str, Any]) -> dict[str, Any]:
         quantity, unit = Decimal(str(item.get("Quantity", 1))), Decimal(str(item.get("UnitAmount", 0)))
+        discount = Decimal(str(item.get("DiscountRate", 0)))
         return {**item, "LineItemID": item.get("LineItemID") or str(uuid.uuid4()), "Quantity": float(quantity),
-                "UnitAmount": float(unit), "LineAmount": _money(quantity * unit), "TaxAmount": 0.0}
+                "UnitAmount": float(unit), "LineAmount": _money(quantity * unit * (100 - discount) / 100),
+                "TaxAmount": 0.0}
 
     # -- what happens in Xero's own screens, and the webhooks it sends ---------------------------------
 

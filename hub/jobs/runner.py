@@ -31,6 +31,7 @@ class JobRunner:
         self.poll = settings.job_poll_seconds
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
+        self.paused = False  # while set, the loop takes nothing new (maintenance, tests that claim by hand)
 
     def wake(self) -> None:
         self._wake.set()
@@ -43,7 +44,8 @@ class JobRunner:
                 self._wake.clear()
                 started = 0
                 try:
-                    started = await self._start(self.concurrency - len(self._running))
+                    if not self.paused:
+                        started = await self._start(self.concurrency - len(self._running))
                 except Exception as exc:  # the database is away: try again after the poll interval
                     log.warning("jobs.claim.failed", error_class=type(exc).__name__)
                 if started and len(self._running) < self.concurrency:
@@ -64,7 +66,7 @@ class JobRunner:
         """Claim and finish every job due now, in this task; for tests and one-off runs."""
         finished: list[Job] = []
         while claimed := await claim(self.sessions, self.registry.handlers, self.concurrency, self.lease):
-            await asyncio.gather(*(self._attempt(job, lease) for job, lease in claimed))
+            await asyncio.gather(*(self.attempt(job, lease) for job, lease in claimed))
             finished += [job for job, _ in claimed]
         return finished
 
@@ -73,12 +75,13 @@ class JobRunner:
             return 0
         claimed = await claim(self.sessions, self.registry.handlers, room, self.lease)
         for job, lease in claimed:
-            task = asyncio.create_task(self._attempt(job, lease), name=f"job:{job.kind}")
+            task = asyncio.create_task(self.attempt(job, lease), name=f"job:{job.kind}")
             self._running.add(task)
             task.add_done_callback(self._running.discard)
         return len(claimed)
 
-    async def _attempt(self, job: Job, lease: str) -> None:
+    async def attempt(self, job: Job, lease: str) -> None:
+        """Run one claimed job and record how it ended."""
         fields = {"job_id": job.id, "org_id": job.org_id, "kind": job.kind, "attempt": job.attempt}
         handler = self.registry.handlers[job.kind]
         now = utcnow()

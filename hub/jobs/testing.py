@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hub.db import utcnow
+from hub.events.models import Event
 from hub.jobs.models import JobRow
 from hub.jobs.registry import Job
 
@@ -15,8 +16,8 @@ __all__ = ["settle"]
 
 
 async def settle(app: Any, timeout: float = 15.0) -> list[Job]:
-    """Relay every committed event, then run jobs until none is due or held by another runner of this
-    app; answers the jobs this call ran. Jobs scheduled for later stay scheduled."""
+    """Relay every committed event, then run jobs until no event is unrelayed and no job is due or held by
+    another runner; answers the jobs this call ran. Jobs scheduled for later stay scheduled."""
     state = app.state
     ran: list[Job] = []
 
@@ -29,7 +30,10 @@ async def settle(app: Any, timeout: float = 15.0) -> list[Job]:
                 busy = await session.scalar(select(func.count()).select_from(JobRow).where(
                     JobRow.status == "pending",
                     (JobRow.next_attempt_at <= utcnow()) | JobRow.lease.is_not(None)))
-            if not busy:
+                # Events another relay holds right now (SKIP LOCKED passed them by) may still make jobs.
+                unrelayed = await session.scalar(select(func.count()).select_from(Event).where(
+                    Event.relayed_at.is_(None)))
+            if not busy and not unrelayed:
                 return
             await asyncio.sleep(0.02)
 

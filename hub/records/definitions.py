@@ -219,7 +219,8 @@ DEALS = Resource(
                    pipeline_id="pip_06bqv0e7c1k2m3n4p5q6r7s8t9", stage="proposal", amount="48000", currency="USD",
                    expected_close="2026-03-31", status="open", lost_reason=None,
                    owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9", company_id="com_06bqv0e7c1k2m3n4p5q6r7s8t9",
-                   contact_id="con_06bqv0e7c1k2m3n4p5q6r7s8t9", closed_at=None, custom_fields={}),
+                   contact_id="con_06bqv0e7c1k2m3n4p5q6r7s8t9", closed_at=None, invoice_status=None,
+                   invoice_paid_at=None, custom_fields={}),
 )
 ACTIVITIES = Resource(
     name="activity", plural="activities", model=Activity, fields=s.ActivityFields, id_prefix="act",

@@ -99,6 +99,9 @@ class Deal(RecordMixin, Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lost_reason: Mapped[str | None] = mapped_column(String(500))
+    # Set by the accounting sync: the won deal's invoice, as the accounting system last told us.
+    invoice_status: Mapped[str | None] = mapped_column(String(10))
+    invoice_paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner_id: Mapped[str | None] = _owner()
     company_id: Mapped[str | None] = _ref("companies")
     contact_id: Mapped[str | None] = _ref("contacts")

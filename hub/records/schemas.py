@@ -114,6 +114,8 @@ class DealFields(Struct, kw_only=True):
 
 class DealReadOnly(Struct, kw_only=True):
     closed_at: datetime | None = None
+    invoice_status: Literal["open", "paid", "voided"] | None = None
+    invoice_paid_at: datetime | None = None
 
 
 class ActivityFields(Struct, kw_only=True):

@@ -161,10 +161,14 @@ class FakeAuthServer:
         return web.Response(status=200)
 
     # -- a protected resource (RFC 6750)
+    def valid(self, token: str) -> bool:
+        """Whether an API in front of this server would accept `token`: issued here, unexpired, unrevoked."""
+        entry = self._access.get(token)
+        return entry is not None and entry[0] > self.now() and not entry[1].revoked
+
     async def me(self, request: web.Request) -> web.Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        entry = self._access.get(token) if scheme == "Bearer" else None
-        if entry is None or entry[0] <= self.now() or entry[1].revoked:
+        if scheme != "Bearer" or not self.valid(token):
             return web.json_response({"error": "invalid_token"}, status=401,
                                      headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         return web.json_response({"account": self.account})

@@ -65,6 +65,18 @@ class TestAccessToken:
         assert fresh != old and fake.refreshes == 1
         assert await me(fake, fresh) == 200
 
+    async def test_a_quiet_grant_is_refreshed_before_its_refresh_token_lapses(self, app: Litestar, api: Api,
+                                                                              fake: FakeAuthServer) -> None:
+        connection, oauth, sessions = await connect(api), app.state.oauth, app.state.sessions
+        assert await oauth.refresh_idle(sessions) == 0 and fake.refreshes == 0  # connected just now
+        async with sessions.begin() as session:
+            row = await session.get(Connection, connection["id"])
+            row.connected_at = utcnow() - timedelta(days=15)  # nothing has used it for two weeks
+        assert await oauth.refresh_idle(sessions) == 1 and fake.refreshes == 1
+        assert await oauth.refresh_idle(sessions) == 0 and fake.refreshes == 1
+        fresh = await oauth.access_token(sessions, connection["id"])
+        assert await me(fake, fresh) == 200
+
     @pytest.mark.parametrize("entry", ["access_token", "refresh"])
     async def test_two_workers_spend_one_refresh(self, app: Litestar, api: Api, fake: FakeAuthServer,
                                                  entry: str) -> None:

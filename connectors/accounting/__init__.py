@@ -1,0 +1,1 @@
+"""Invoice sync with QuickBooks Online and Xero: won deals out as invoices, payments back as `invoice.paid`."""
