@@ -36,6 +36,9 @@ from hub.records.endpoints import controller_for
 from hub.settings import Settings, load_settings
 from hub.tenancy.auth import KeyCache, KeyUsage, RateLimiter
 from hub.tenancy.endpoints import ApiKeyController, me
+from connectors.twilio.embed import embed_router
+from connectors.twilio.endpoints import CallController, TelephonyController
+from connectors.twilio.inbound import twilio_router
 from oauth.endpoints import ConnectionController, oauth_callback
 from oauth.service import OAuth, purge_authorizations
 from webhooks.endpoints import EndpointController, MessageController
@@ -105,7 +108,7 @@ def _api_router() -> Router:
                                             EndpointController, MessageController, create_portal_link,
                                             actions.read_catalog, actions.run_action, ConnectionController,
                                             oauth_callback, JobController, SyncLogController, choose_account,
-                                            quickbooks_webhook, xero_webhook],
+                                            quickbooks_webhook, xero_webhook, TelephonyController, CallController],
                   dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
 
@@ -212,7 +215,8 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     catalog = catalog or build_catalog()
     state = build_state(settings, catalog)
     return Litestar(
-        route_handlers=[health, ready, observability.PrometheusController, _api_router(), portal_router()],
+        route_handlers=[health, ready, observability.PrometheusController, _api_router(), portal_router(),
+                        twilio_router(), embed_router()],
         state=state,
         dependencies={"catalog": Provide(lambda: catalog, use_cache=True, sync_to_thread=False)},
         exception_handlers=exception_handlers,

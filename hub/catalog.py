@@ -25,6 +25,7 @@ PROVIDERS = (
     "webhooks.catalog",
     "oauth.catalog",
     "connectors.accounting.catalog",
+    "connectors.twilio.catalog",
 )
 
 Scope = Literal["read", "write", "admin"]

@@ -59,6 +59,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     webhook_breaker_failures: int = 5
     webhook_breaker_cooldown_seconds: float = 30.0
     oauth_clients: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    twilio_timeout: float = 15.0
+    twilio_reconcile_seconds: float = 900.0
     quickbooks_api_url: str = "https://quickbooks.api.intuit.com"
     quickbooks_webhook_verifier: str = ""
     quickbooks_item_ref: str = "1"
@@ -147,6 +150,10 @@ def _complete(s: Settings) -> Settings:
         RetryPolicy.parse(s.webhook_retry_schedule)
     except ValueError as exc:
         raise SettingsError(f"HUB_WEBHOOK_RETRY_SCHEDULE is invalid: {exc}") from None
+    if not s.twilio_api_url.startswith(("http://", "https://")):
+        raise SettingsError("HUB_TWILIO_API_URL must be an http(s) URL")
+    if s.twilio_timeout <= 0 or s.twilio_reconcile_seconds <= 0:
+        raise SettingsError("HUB_TWILIO_TIMEOUT and HUB_TWILIO_RECONCILE_SECONDS must be positive")
     for name in ("quickbooks_api_url", "xero_api_url"):
         if not getattr(s, name).startswith(("http://", "https://")):
             raise SettingsError(f"{PREFIX}{name.upper()} must be an http(s) URL")
