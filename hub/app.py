@@ -36,6 +36,8 @@ from hub.records.endpoints import controller_for
 from hub.settings import Settings, load_settings
 from hub.tenancy.auth import KeyCache, KeyUsage, RateLimiter
 from hub.tenancy.endpoints import ApiKeyController, me
+from connectors.slack import Slack
+from connectors.slack.endpoints import SlackController, slack_router
 from connectors.twilio.embed import embed_router
 from connectors.twilio.endpoints import CallController, TelephonyController
 from connectors.twilio.inbound import twilio_router
@@ -108,7 +110,8 @@ def _api_router() -> Router:
                                             EndpointController, MessageController, create_portal_link,
                                             actions.read_catalog, actions.run_action, ConnectionController,
                                             oauth_callback, JobController, SyncLogController, choose_account,
-                                            quickbooks_webhook, xero_webhook, TelephonyController, CallController],
+                                            quickbooks_webhook, xero_webhook, TelephonyController, CallController,
+                                            SlackController],
                   dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
 
@@ -147,6 +150,7 @@ def build_state(settings: Settings, catalog: Catalog) -> State:
                              timedelta(hours=settings.webhook_secret_grace_hours)),
     })
     state.jobs = JobRunner(state, registry)
+    state.slack = Slack(state)
     return state
 
 
@@ -166,6 +170,8 @@ async def _background(app: Litestar) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            with contextlib.suppress(Exception):  # Slack work acknowledged but not yet done
+                await asyncio.wait_for(state.slack.drain(), timeout=state.settings.webhook_timeout)
             if state.rabbit:  # let attempts under way finish and be recorded, then stop
                 await state.rabbit.drain(timeout=state.settings.webhook_timeout)
             for task in tasks:
@@ -216,7 +222,7 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     state = build_state(settings, catalog)
     return Litestar(
         route_handlers=[health, ready, observability.PrometheusController, _api_router(), portal_router(),
-                        twilio_router(), embed_router()],
+                        twilio_router(), embed_router(), slack_router()],
         state=state,
         dependencies={"catalog": Provide(lambda: catalog, use_cache=True, sync_to_thread=False)},
         exception_handlers=exception_handlers,

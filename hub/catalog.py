@@ -26,6 +26,7 @@ PROVIDERS = (
     "oauth.catalog",
     "connectors.accounting.catalog",
     "connectors.twilio.catalog",
+    "connectors.slack.catalog",
 )
 
 Scope = Literal["read", "write", "admin"]

@@ -8,6 +8,7 @@ from oauth.models import AuthorizationRequest, Connection
 from hub.jobs.models import JobRow  # noqa: F401
 from connectors.accounting.models import SyncEntry, SyncLink  # noqa: F401
 from connectors.twilio.models import Call, Telephony  # noqa: F401
+from connectors.slack.models import Installation, InstallRequest, Rule  # noqa: F401
 from webhooks.models import Attempt, Endpoint, EndpointSecret, Message
 
 __all__ = ["Activity", "ApiKey", "Attempt", "AuthorizationRequest", "Base", "Company", "Connection", "Contact", "CustomField", "Deal", "Endpoint", "EndpointSecret", "Event",

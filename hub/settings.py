@@ -59,6 +59,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     webhook_breaker_failures: int = 5
     webhook_breaker_cooldown_seconds: float = 30.0
     oauth_clients: str = ""
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = "https://slack.com/api/"
     twilio_api_url: str = "https://api.twilio.com"
     twilio_timeout: float = 15.0
     twilio_reconcile_seconds: float = 900.0
@@ -150,6 +154,11 @@ def _complete(s: Settings) -> Settings:
         RetryPolicy.parse(s.webhook_retry_schedule)
     except ValueError as exc:
         raise SettingsError(f"HUB_WEBHOOK_RETRY_SCHEDULE is invalid: {exc}") from None
+    if not s.slack_api_url.startswith(("http://", "https://")):
+        raise SettingsError("HUB_SLACK_API_URL must be an http(s) URL, such as https://slack.com/api/")
+    if len({bool(s.slack_client_id), bool(s.slack_client_secret), bool(s.slack_signing_secret)}) > 1:
+        raise SettingsError("HUB_SLACK_CLIENT_ID, HUB_SLACK_CLIENT_SECRET and HUB_SLACK_SIGNING_SECRET "
+                            "are set together")
     if not s.twilio_api_url.startswith(("http://", "https://")):
         raise SettingsError("HUB_TWILIO_API_URL must be an http(s) URL")
     if s.twilio_timeout <= 0 or s.twilio_reconcile_seconds <= 0:

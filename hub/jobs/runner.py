@@ -86,12 +86,12 @@ class JobRunner:
         """Run one claimed job and record how it ended."""
         fields = {"job_id": job.id, "org_id": job.org_id, "kind": job.kind, "attempt": job.attempt}
         handler = self.registry.handlers[job.kind]
-        now = utcnow()
         try:
             # A run longer than its lease would let another worker take the job; stop it before that.
             result = await asyncio.wait_for(handler(self.context, job), timeout=self.lease * 0.9)
         except RetryLater as exc:
-            retry_at = now + timedelta(seconds=exc.after) if job.attempt < self.policy.max_attempts else None
+            # Counted from now, when the service said when: not from when the attempt began.
+            retry_at = utcnow() + timedelta(seconds=exc.after) if job.attempt < self.policy.max_attempts else None
             await self._settle(job, lease, f"{exc}", retry_at, fields)
         except GiveUp as exc:
             await self._settle(job, lease, f"gave up: {exc}", None, fields)
