@@ -42,6 +42,9 @@ from connectors.twilio.embed import embed_router
 from connectors.twilio.endpoints import CallController, TelephonyController
 from connectors.twilio.inbound import twilio_router
 from oauth.endpoints import ConnectionController, oauth_callback
+from oauth.server.endpoints import oauth_server_router
+from oauth.server.service import purge as purge_oauth_server
+from connectors.resthooks.endpoints import ChoiceController, HookController, TriggerController, read_action_fields
 from oauth.service import OAuth, purge_authorizations
 from webhooks.endpoints import EndpointController, MessageController
 from webhooks.fanout import FanOut
@@ -111,7 +114,8 @@ def _api_router() -> Router:
                                             actions.read_catalog, actions.run_action, ConnectionController,
                                             oauth_callback, JobController, SyncLogController, choose_account,
                                             quickbooks_webhook, xero_webhook, TelephonyController, CallController,
-                                            SlackController],
+                                            SlackController, HookController, TriggerController, read_action_fields,
+                                            ChoiceController],
                   dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
 
@@ -191,8 +195,9 @@ async def _maintenance(state: State, every: float = 3600.0) -> None:
                 purged = await purge_expired(session, state.settings.idempotency_ttl_hours)
                 payloads = await purge_payloads(session, timedelta(days=state.settings.webhook_retention_days))
                 authorizations = await purge_authorizations(session)
+                provider = await purge_oauth_server(session)
             log.info("maintenance.purged", idempotency_keys=purged, webhook_payloads=payloads,
-                     oauth_authorizations=authorizations)
+                     oauth_authorizations=authorizations, oauth_server_rows=provider)
         except Exception as exc:
             log.warning("maintenance.idempotency.failed", error_class=type(exc).__name__)
         if state.settings.serve_delivers:  # the processes that run jobs also keep quiet grants alive
@@ -222,7 +227,7 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     state = build_state(settings, catalog)
     return Litestar(
         route_handlers=[health, ready, observability.PrometheusController, _api_router(), portal_router(),
-                        twilio_router(), embed_router(), slack_router()],
+                        twilio_router(), embed_router(), slack_router(), oauth_server_router()],
         state=state,
         dependencies={"catalog": Provide(lambda: catalog, use_cache=True, sync_to_thread=False)},
         exception_handlers=exception_handlers,

@@ -27,6 +27,7 @@ PROVIDERS = (
     "connectors.accounting.catalog",
     "connectors.twilio.catalog",
     "connectors.slack.catalog",
+    "connectors.resthooks.catalog",
 )
 
 Scope = Literal["read", "write", "admin"]

@@ -155,6 +155,44 @@ def key_revoke(org_id: str, key: str) -> None:
     click.echo(f"Revoked {revoked.prefix}.")
 
 
+@main.group("oauth-client")
+def oauth_client() -> None:
+    """Apps that connect to the hub with OAuth (Zapier, Make); see docs/oauth-provider.md."""
+
+
+@oauth_client.command("create")
+@click.option("--name", required=True, help="Shown on the consent page.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True,
+              help="Where the app receives codes; repeat for several. Matched exactly.")
+@click.option("--public", is_flag=True, help="A client without a secret (it must use PKCE).")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES), default=("read", "write"),
+              show_default=True, help="What the app may ask for.")
+@click.option("--json", "as_json", is_flag=True)
+def oauth_client_create(name: str, redirect_uris: tuple[str, ...], public: bool, scopes: tuple[str, ...],
+                        as_json: bool) -> None:
+    """Register an OAuth client; prints its client_id and, unless public, its secret (shown only now)."""
+    from oauth.server.service import create_client
+
+    settings = _settings()
+    asyncio.run(migrate(settings))
+    client, secret = _in_session(settings, lambda s: create_client(s, name, list(redirect_uris), public=public,
+                                                                     scopes=list(scopes)))
+    _print({"client_id": client.id, "client_secret": secret, "redirect_uris": client.redirect_uris,
+            "scopes": client.scopes}, as_json,
+           f"OAuth client {client.name}: client_id {client.id}\n"
+           + (f"Client secret (shown only now): {secret}" if secret else "Public client: no secret; PKCE S256."))
+
+
+@oauth_client.command("revoke")
+@click.argument("client_id")
+def oauth_client_revoke(client_id: str) -> None:
+    """Revoke a client and every token issued to it."""
+    from oauth.server.service import revoke_client
+
+    revoked = _in_session(_settings(), lambda s: revoke_client(s, client_id))
+    click.echo(f"Revoked {revoked.id} ({revoked.name}).")
+
+
 @main.command("demo-data")
 @click.option("--org", "org_id", default=None, help="Fill this organization instead of making a new one.")
 @click.option("--seed", default=7, show_default=True, help="Random seed, for the same data every time.")

@@ -7,6 +7,8 @@ from hub.tenancy.models import ApiKey, Organization, User
 from oauth.models import AuthorizationRequest, Connection
 from hub.jobs.models import JobRow  # noqa: F401
 from connectors.accounting.models import SyncEntry, SyncLink  # noqa: F401
+from oauth.server.models import AuthorizationCode, OAuthClient, OAuthToken  # noqa: F401
+from connectors.resthooks.models import Hook  # noqa: F401
 from connectors.twilio.models import Call, Telephony  # noqa: F401
 from connectors.slack.models import Installation, InstallRequest, Rule  # noqa: F401
 from webhooks.models import Attempt, Endpoint, EndpointSecret, Message

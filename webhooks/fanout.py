@@ -24,9 +24,10 @@ def matches(patterns: list[str], event_type: str) -> bool:
                for p in patterns)
 
 
-def envelope(event_type: str, occurred_at: Any, data: dict[str, Any]) -> bytes:
-    """The delivered body: `{"type", "timestamp", "data"}`, signed byte for byte."""
-    return msgspec.json.encode({"type": event_type, "timestamp": occurred_at, "data": data})
+def envelope(event_type: str, occurred_at: Any, data: dict[str, Any], *, id: str) -> bytes:
+    """The delivered body: `{"id", "type", "timestamp", "data"}`, signed byte for byte; `id` is the event's,
+    unique per item as Zapier's deduplication needs."""
+    return msgspec.json.encode({"id": id, "type": event_type, "timestamp": occurred_at, "data": data})
 
 
 class FanOut:
@@ -42,7 +43,7 @@ class FanOut:
         for event in events:
             targets = [ep for ep in endpoints.get(event.org_id, ()) if matches(ep.event_types, event.type)]
             if targets:
-                body = envelope(event.type, event.occurred_at, event.data)
+                body = envelope(event.type, event.occurred_at, event.data, id=event.id)
                 rows += [self._row(event, ep.id, body, now) for ep in targets]
         if rows:
             await session.execute(insert(Message.__table__), rows)  # Core executemany: no ORM per row

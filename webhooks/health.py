@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.events.service import emit
 from webhooks.models import Endpoint
 
-__all__ = ["LAST_SUCCESS_EVERY", "EndpointHealth"]
+__all__ = ["GONE", "LAST_SUCCESS_EVERY", "EndpointHealth"]
 
 LAST_SUCCESS_EVERY = timedelta(seconds=10)  # how stale an endpoint's `last_success_at` may be
+# The reason of an endpoint disabled by a 410 Gone, as `endpoint.disabled` carries it: REST hooks end on it.
+GONE = "the endpoint answered 410 Gone"
 
 
 class EndpointHealth:
@@ -36,7 +38,7 @@ class EndpointHealth:
                                                               Endpoint.state == "enabled"))).scalars()
         for endpoint in rows:
             if "gone" in outcomes[endpoint.id][1]:
-                self._disable(session, endpoint, "the endpoint answered 410 Gone", now)
+                self._disable(session, endpoint, GONE, now)
             elif endpoint.failing_since is None:  # another worker's success healed it since our UPDATE
                 continue
             elif now - endpoint.failing_since >= self.disable_after:

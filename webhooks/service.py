@@ -106,9 +106,9 @@ class Webhooks:
     async def send_test(self, ctx: ActionContext, endpoint_id: str) -> Message:
         ctx.session.info["wake_worker"] = True
         endpoint = await self.get(ctx, endpoint_id)
-        now = utcnow()
-        body = envelope("webhook.test", now, {"message": "A test delivery from the CRM hub."})
-        message = Message(id=new_id("msg"), org_id=ctx.org_id, endpoint_id=endpoint.id, event_type="webhook.test",
+        now, message_id = utcnow(), new_id("msg")
+        body = envelope("webhook.test", now, {"message": "A test delivery from the CRM hub."}, id=message_id)
+        message = Message(id=message_id, org_id=ctx.org_id, endpoint_id=endpoint.id, event_type="webhook.test",
                           payload=body.decode(), status="pending", attempt_count=0, next_attempt_at=now,
                           created_at=now)
         ctx.session.add(message)

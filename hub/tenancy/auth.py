@@ -21,17 +21,19 @@ from hub.db import utcnow
 from hub.errors import Forbidden, RateLimited, Unauthorized
 from hub.tenancy.models import ApiKey
 
-__all__ = ["KEY_PREFIX", "KeyCache", "KeyUsage", "Principal", "RateLimiter", "SCOPES", "authenticate", "hash_secret",
-           "make_key"]
+__all__ = ["KEY_PREFIX", "KeyCache", "KeyUsage", "OAUTH_TOKEN_PREFIX", "Principal", "RateLimiter", "SCOPES",
+           "authenticate", "hash_secret", "make_key"]
 
 KEY_PREFIX = "hub_"
+OAUTH_TOKEN_PREFIX = "hubat_"  # access tokens the hub issues as an OAuth provider (oauth/server)
 SCOPES = ("read", "write", "admin")
 log = structlog.get_logger("hub.auth")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller behind a request: one API key of one organization."""
+    """The caller behind a request: one API key of one organization, or an OAuth access token, which acts
+    for the key that approved its grant with the scopes granted."""
 
     key_id: str
     org_id: str
@@ -139,6 +141,10 @@ def _bearer(request: Request[Any, Any, Any]) -> str:
 
 
 async def _resolve(token: str, session: AsyncSession, cache: KeyCache) -> Principal:
+    if token.startswith(OAUTH_TOKEN_PREFIX):  # never cached: a revoked token stops at once
+        from oauth.server.service import resolve_access_token  # imported late: oauth builds on tenancy
+
+        return await resolve_access_token(session, token)
     ident, sep, _ = token.removeprefix(KEY_PREFIX).partition("_")
     if not token.startswith(KEY_PREFIX) or not sep:
         raise Unauthorized("The API key is malformed.")

@@ -63,8 +63,8 @@ class TestSignedDelivery:
         [request] = await receiver.wait_for(path, 1)
         body = _verify(endpoint["secret"], request)
         assert body["type"] == "contact.created" and body["data"]["id"] == contact["id"]
-        assert set(body) == {"type", "timestamp", "data"}
         [message] = await _messages(api, endpoint_id=endpoint["id"])
+        assert set(body) == {"id", "type", "timestamp", "data"} and body["id"] == message["event_id"]
         assert message["id"] == request.headers["webhook-id"]
         settled = await _settled(api, message["id"], 1)
         assert settled["status"] == "succeeded" and settled["payload"] == body
