@@ -221,6 +221,58 @@ def catalog_docs(out: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def _app_export_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`DIR`, `--auth` and `--base-url`, shared by the Zapier and Make exports."""
+    command = click.option("--base-url", default=None,
+                           help="The hub the app calls; HUB_PUBLIC_URL when not given.")(command)
+    command = click.option("--auth", type=click.Choice(["api_key", "oauth2"]), default="api_key",
+                           show_default=True, help="How customers connect: an API key, or OAuth 2.")(command)
+    return click.argument("out", type=click.Path(file_okay=False))(command)
+
+
+def _export_app(kind: str, out: str, auth: str, base_url: str | None, **options: Any) -> None:
+    from pathlib import Path
+
+    from hub.catalog import build_catalog
+
+    if kind == "zapier":
+        from connectors.zapier.export import export
+    else:
+        from connectors.make.export import export
+    try:
+        written = export(build_catalog(), Path(out), base_url=base_url or _settings().public_url, auth=auth,
+                         **options)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {len(written)} files to {out}: " + ", ".join(sorted(
+        str(p.relative_to(out)) for p in written if p.parent == Path(out))))
+
+
+@main.group()
+def zapier() -> None:
+    """The Zapier app of the hub; see docs/zapier-make.md."""
+
+
+@zapier.command("export")
+@_app_export_options
+@click.option("--app-version", default=None, help="The app's version (x.y.z); the hub's version if not given.")
+def zapier_export(out: str, auth: str, base_url: str | None, app_version: str | None) -> None:
+    """Write the Zapier CLI app (zapier-platform-core) generated from the catalog into OUT."""
+    _export_app("zapier", out, auth, base_url, version=app_version)
+
+
+@main.group()
+def make() -> None:
+    """The Make custom app of the hub; see docs/zapier-make.md."""
+
+
+@make.command("export")
+@_app_export_options
+def make_export(out: str, auth: str, base_url: str | None) -> None:
+    """Write the Make custom app (Make Apps SDK local layout) generated from the catalog into OUT."""
+    _export_app("make", out, auth, base_url)
+
+
 def _print(payload: dict[str, Any], as_json: bool, text: str) -> None:
     click.echo(json.dumps(payload) if as_json else text)
 

@@ -1,0 +1,103 @@
+"""What the Zapier and Make exports read from the catalog: names, input fields, output fields and samples.
+
+Both apps are generated from these facts and nothing else, so a trigger or action a module declares shows up
+in both with no code of its own. The field specs are the ones `GET /v1/actions/{key}/fields` answers
+(`connectors.resthooks.fields`), minus the organization's custom fields, which the apps fetch at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import msgspec
+from msgspec import inspect as mi
+
+from connectors.resthooks import fields as hub_fields
+from connectors.resthooks.service import SAMPLE_ID, SAMPLE_TIME
+from hub.catalog import Action, Catalog, Trigger, output_fields
+from webhooks.fanout import envelope
+
+__all__ = ["CUSTOM_FIELDS", "Dropdown", "camel", "dropdowns", "has_custom_fields", "input_fields", "noun",
+           "output_sample", "result_fields", "snake", "trigger_sample"]
+
+CUSTOM_FIELDS = "custom_fields"  # the input field the organization's custom fields replace
+_EXAMPLES = {"integer": 0, "number": 0, "decimal": "0.00", "boolean": False, "date": "2026-01-15",
+             "datetime": "2026-01-15T10:30:00Z", "array": [], "object": {}}
+
+
+def snake(key: str) -> str:
+    """`deal.stage_changed` → `deal_stage_changed`: a key Zapier accepts."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")
+
+
+def camel(key: str) -> str:
+    """`deal.stage_changed` → `dealStageChanged`: a name Make accepts for modules and RPCs."""
+    head, *rest = [p for p in re.split(r"[^A-Za-z0-9]+", key) if p]
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+def noun(key: str) -> str:
+    """`line_item.created` → `Line item`."""
+    return key.split(".")[0].replace("_", " ").capitalize()
+
+
+def trigger_sample(trigger: Trigger) -> dict[str, Any]:
+    """The catalog's sample in the delivery envelope, exactly as `/v1/triggers/{key}/samples` answers it."""
+    return json.loads(envelope(trigger.event_type, SAMPLE_TIME, trigger.sample or {}, id=SAMPLE_ID))
+
+
+def input_fields(action: Action) -> list[dict[str, Any]]:
+    """The action's input fields as the hub describes them, without the custom fields."""
+    info = mi.type_info(action.input)
+    assert isinstance(info, mi.StructType)
+    return [hub_fields._field(f.name, f.type, f.required) for f in info.fields if f.name != CUSTOM_FIELDS]
+
+
+def has_custom_fields(action: Action) -> bool:
+    return any(f.name == CUSTOM_FIELDS for f in msgspec.structs.fields(action.input))
+
+
+def _result_type(action: Action) -> Any:
+    args = typing.get_args(action.output)
+    return args[0] if typing.get_origin(action.output) is list and args else action.output
+
+
+def result_fields(action: Action) -> list[dict[str, Any]]:
+    """Top-level fields of what the action answers (one item of a search)."""
+    result = _result_type(action)
+    is_struct = isinstance(result, type) and issubclass(result, msgspec.Struct)
+    return output_fields(result) if is_struct else []
+
+
+def output_sample(catalog: Catalog, action: Action) -> dict[str, Any]:
+    """One answer of the action: the sample of an event of the same payload, else one made from its fields."""
+    result = _result_type(action)
+    for event in sorted(catalog.events.values(), key=lambda e: e.key):
+        if event.payload is result:
+            return dict(event.sample)
+    return {f["key"]: _EXAMPLES.get(f["type"], "") for f in result_fields(action)}
+
+
+@dataclass(frozen=True)
+class Dropdown:
+    """A choices endpoint: `path`, and the query parameters filled from other fields (`{name}` → name)."""
+
+    name: str
+    path: str
+    params: dict[str, str]
+
+
+def dropdowns() -> dict[str, Dropdown]:
+    """The dropdowns of the hub's action fields, by the `dynamic` path the fields name."""
+    found = {}
+    for target in sorted(set(hub_fields.DROPDOWNS.values())):
+        parts = urlsplit(target)
+        params = {k: v.strip("{}") for k, v in parse_qsl(parts.query)}
+        name = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        found[target] = Dropdown(name=name, path=parts.path, params=params)
+    return found
