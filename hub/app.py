@@ -18,8 +18,16 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import QueryParameter
 from sqlalchemy import text
 
+from connectors.accounting.endpoints import (SyncLogController, choose_account, quickbooks_webhook,
+                                             xero_webhook)
+from connectors.resthooks.endpoints import (ChoiceController, HookController, TriggerController,
+                                            read_action_fields)
+from connectors.slack import Slack
+from connectors.slack.endpoints import SlackController, slack_router
+from connectors.twilio.embed import embed_router
+from connectors.twilio.endpoints import CallController, TelephonyController
+from connectors.twilio.inbound import twilio_router
 from hub import actions, observability
-from connectors.accounting.endpoints import SyncLogController, choose_account, quickbooks_webhook, xero_webhook
 from hub.catalog import Catalog, build_catalog
 from hub.crypto import Cipher
 from hub.db import create_engine, session_factory
@@ -36,15 +44,9 @@ from hub.records.endpoints import controller_for
 from hub.settings import Settings, load_settings
 from hub.tenancy.auth import KeyCache, KeyUsage, RateLimiter
 from hub.tenancy.endpoints import ApiKeyController, me
-from connectors.slack import Slack
-from connectors.slack.endpoints import SlackController, slack_router
-from connectors.twilio.embed import embed_router
-from connectors.twilio.endpoints import CallController, TelephonyController
-from connectors.twilio.inbound import twilio_router
 from oauth.endpoints import ConnectionController, oauth_callback
 from oauth.server.endpoints import oauth_server_router
 from oauth.server.service import purge as purge_oauth_server
-from connectors.resthooks.endpoints import ChoiceController, HookController, TriggerController, read_action_fields
 from oauth.service import OAuth, purge_authorizations
 from webhooks.endpoints import EndpointController, MessageController
 from webhooks.fanout import FanOut
@@ -102,21 +104,26 @@ async def _strict_input(request: Request[Any, Any, Any]) -> None:
     if unknown := set(request.query_params) - accepted:
         raise BadRequest(f"Unknown query parameters: {', '.join(sorted(unknown))}; this endpoint takes "
                          f"{', '.join(sorted(accepted)) or 'none'}.")
-    if b"%00" in request.scope["query_string"] or (
+    if b"%00" in request.scope["query_string"] or "\x00" in request.scope["path"] or (
             request.method in ("POST", "PATCH", "PUT") and rb"\u0000" in await request.body()):
         raise BadRequest("NUL characters (\\u0000) are not accepted.")
 
 
 def _api_router() -> Router:
     controllers = [controller_for(r) for r in RESOURCES.values()]
-    return Router(path="/", route_handlers=[*controllers, EventController, ApiKeyController, me, convert_lead,
-                                            EndpointController, MessageController, create_portal_link,
-                                            actions.read_catalog, actions.run_action, ConnectionController,
-                                            oauth_callback, JobController, SyncLogController, choose_account,
-                                            quickbooks_webhook, xero_webhook, TelephonyController, CallController,
-                                            SlackController, HookController, TriggerController, read_action_fields,
-                                            ChoiceController],
-                  dependencies=API_DEPENDENCIES, before_request=_strict_input)
+    return Router(path="/", route_handlers=[
+        *controllers, EventController, ApiKeyController, me, convert_lead, actions.read_catalog,
+        actions.run_action, JobController,
+        # webhooks and the portal
+        EndpointController, MessageController, create_portal_link,
+        # connections to outside accounts, and the accounting sync
+        ConnectionController, oauth_callback, choose_account, SyncLogController, quickbooks_webhook,
+        xero_webhook,
+        # Zapier and Make
+        HookController, TriggerController, read_action_fields, ChoiceController,
+        # Slack and Twilio
+        SlackController, TelephonyController, CallController,
+    ], dependencies=API_DEPENDENCIES, before_request=_strict_input)
 
 
 def build_state(settings: Settings, catalog: Catalog) -> State:
@@ -144,8 +151,8 @@ def build_state(settings: Settings, catalog: Catalog) -> State:
         "rate_limiter": RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         "key_usage": KeyUsage(sessions),
         "key_cache": KeyCache(settings.key_cache_seconds),
-        "relay": Relay(sessions, consumers=[*consumers, registry.consume], interval=settings.relay_interval_seconds,
-                       after_commit=after_relay),
+        "relay": Relay(sessions, consumers=[*consumers, registry.consume],
+                       interval=settings.relay_interval_seconds, after_commit=after_relay),
         "rabbit": rabbit,
         "cipher": cipher,
         "oauth": OAuth.from_settings(settings, cipher),
@@ -202,7 +209,8 @@ async def _maintenance(state: State, every: float = 3600.0) -> None:
             log.warning("maintenance.idempotency.failed", error_class=type(exc).__name__)
         if state.settings.serve_delivers:  # the processes that run jobs also keep quiet grants alive
             try:
-                log.info("maintenance.oauth_refreshed", connections=await state.oauth.refresh_idle(state.sessions))
+                refreshed = await state.oauth.refresh_idle(state.sessions)
+                log.info("maintenance.oauth_refreshed", connections=refreshed)
             except Exception as exc:
                 log.warning("maintenance.oauth_refresh.failed", error_class=type(exc).__name__)
         await asyncio.sleep(every)

@@ -21,7 +21,7 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema to `revision`; safe to run again and from several processes on PostgreSQL."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -278,6 +278,11 @@ class TestBadInput:
         if answer.status_code == 400:
             assert_problem(answer, 400, param)
 
+    @pytest.mark.parametrize("path", ["/v1/contacts/con_a%00b", "/v1/endpoints/ep_a%00b", "/v1/jobs/job_%00",
+                                      "/v1/connections/a%00b"])
+    async def test_a_nul_in_a_path_id_is_refused_never_a_500(self, api: Api, path: str) -> None:
+        assert_problem(await api.get(path), 400, "NUL")
+
     @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
     async def test_refuses_a_custom_number_that_is_not_finite(self, api: Api, world: dict[str, str],
                                                               value: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 import aiohttp
 import structlog
 from sqlalchemy import bindparam, exists, func, or_, select, text, union_all, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -282,9 +283,22 @@ class Worker:
             self.breakers.observe(endpoint_id, classify(result.status_code) != "retry", now)
             seconds = result.duration_ms / 1000
             self.pace[endpoint_id] = 0.8 * self.pace.get(endpoint_id, seconds) + 0.2 * seconds
-        async with self.sessions.begin() as session:
-            await _without_flush_wait(session)
-            return await record(session, results, self.policy, self.health, self.clock(), self.rng)
+        try:
+            async with self.sessions.begin() as session:
+                await _without_flush_wait(session)
+                return await record(session, results, self.policy, self.health, self.clock(), self.rng)
+        except IntegrityError:  # an endpoint was deleted, with its messages, while they were being sent
+            async with self.sessions.begin() as session:
+                ids = {r.job.message_id for r in results}
+                alive = set(await session.scalars(select(Message.id).where(Message.id.in_(ids))))
+                if alive == ids:
+                    raise
+                log.info("webhooks.record.dropped", count=len(ids - alive), reason="message deleted")
+                if not alive:
+                    return {}
+                await _without_flush_wait(session)
+                return await record(session, [r for r in results if r.job.message_id in alive], self.policy,
+                                    self.health, self.clock(), self.rng)
 
 
 async def _without_flush_wait(session: AsyncSession) -> None:

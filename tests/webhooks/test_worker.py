@@ -15,7 +15,7 @@ from sqlalchemy import update
 from hub.db import utcnow
 from hub.errors import Conflict
 from tests.webhooks.conftest import Hub, _ids
-from webhooks.models import Message
+from webhooks.models import Endpoint, Message
 from webhooks.recording import Result
 from webhooks.service import purge_payloads
 
@@ -52,6 +52,20 @@ class TestLateResults:
         assert (message.status, message.attempt_count, message.next_attempt_at) == ("succeeded", 1, None)
         assert sorted(a.outcome for a in await hub.attempts(sent.id)) == ["retry", "succeeded"]  # both logged
 
+
+    async def test_an_endpoint_deleted_while_its_messages_are_sent_leaves_the_other_results_recorded(
+            self, hub: Hub) -> None:
+        doomed, kept = await hub.endpoint("/doomed"), await hub.endpoint("/kept")
+        await hub.publish()
+        jobs = await hub.worker().claim(10)
+        assert {j.endpoint_id for j in jobs} == {doomed.id, kept.id}
+        async with hub.sessions.begin() as session:  # the endpoint goes, and its messages with it
+            await session.delete(await session.get(Endpoint, doomed.id))
+        async with hub.worker() as worker:
+            await worker._record([Result(j, hub.clock.now, 12, 200, {}, "", None, None) for j in jobs])
+        [message] = await hub.messages()
+        assert (message.endpoint_id, message.status) == (kept.id, "succeeded")
+        assert [a.outcome for a in await hub.attempts(message.id)] == ["succeeded"]
 
     async def test_a_late_result_recorded_first_leaves_the_message_to_its_new_holder(self, hub: Hub) -> None:
         await hub.endpoint("/late")

@@ -1,7 +1,7 @@
 """REST hooks, and the hub as an OAuth provider
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-26 10:00:00
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import hub.db
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """accounting sync: links, log, and the deal's invoice status
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-25 13:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import hub.db
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
