@@ -29,13 +29,23 @@ async def run_action(ctx: Ctx, catalog: CatalogDep, key: FromPath[str], request:
     if not ctx.principal.allows(action.scope):
         raise Forbidden(f"Action {key!r} needs the {action.scope!r} scope.")
     try:
-        data = msgspec.json.decode(await request.body() or b"{}", type=action.input, strict=False)
+        raw = msgspec.json.decode(await request.body() or b"{}")
+        data = msgspec.convert(_without_empty_optionals(raw, action.input), action.input, strict=False)
     except msgspec.ValidationError as exc:
         raise ValidationFailed(f"Input does not fit action {key!r}: {exc}",
                                errors=[{"field": _path(exc), "message": str(exc)}]) from None
     except msgspec.DecodeError as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}") from None
     return {"data": msgspec.to_builtins(await action.handler(ctx, data))}
+
+
+def _without_empty_optionals(raw: Any, input_type: Any) -> Any:
+    """An empty string for an optional field means "not given": Make sends one for every unmapped field."""
+    if not isinstance(raw, dict):
+        return raw
+    info = msgspec.inspect.type_info(input_type)
+    optional = {f.encode_name for f in getattr(info, "fields", ()) if not f.required}
+    return {k: v for k, v in raw.items() if not (v == "" and k in optional)}
 
 
 def _path(exc: msgspec.ValidationError) -> str | None:

@@ -93,6 +93,15 @@ class TestCatalogApi:
         assert answer.json()["errors"][0]["field"] == "name"
         assert (await api.get("/v1/deals")).json()["data"] == []
 
+    async def test_an_empty_optional_field_counts_as_not_given_but_an_empty_required_one_is_refused(
+            self, api: Api) -> None:
+        made = await api.post("/v1/actions/contact.create", {"first_name": "Ada", "email": "", "phone": "",
+                                                              "country": ""})
+        assert made.status_code == 200, made.text
+        assert {k: made.json()["data"][k] for k in ("first_name", "email", "phone", "country")} == {
+            "first_name": "Ada", "email": None, "phone": None, "country": None}
+        assert (await api.post("/v1/actions/deal.create", {"name": ""})).status_code == 422
+
     async def test_answers_404_for_an_unknown_action(self, api: Api) -> None:
         assert (await api.post("/v1/actions/nothing.here", {})).status_code == 404
 
