@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -115,9 +116,10 @@ async def app(settings: Settings) -> Litestar:
     return create_app(settings)
 
 
-@pytest.fixture(scope="session")
-async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """Requests go through the ASGI app in the tests' own event loop, with its lifespan (relay etc.) running."""
+@contextlib.asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app through ASGI in the tests' own event loop, with its lifespan (relay, worker, job
+    runner) going, as in production."""
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def run_lifespan() -> None:  # entered and left in one task, as anyio requires
@@ -127,10 +129,18 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
     task = asyncio.create_task(run_lifespan())
     await started.wait()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub.test") as c:
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub.test") as c:
+            yield c
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(app) as c:
         yield c
-    stop.set()
-    await task
 
 
 @dataclass
@@ -186,4 +196,4 @@ def sessions(app: Litestar) -> Any:
     return app.state.sessions
 
 
-__all__ = ["Api", "JOB_TEST_SETTINGS", "make_settings", "new_org", "session_factory"]
+__all__ = ["Api", "JOB_TEST_SETTINGS", "serving", "make_settings", "new_org", "session_factory"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
@@ -18,7 +17,7 @@ from hub.app import create_app
 from hub.tenancy import service
 from oauth import Client
 from oauth._providers import QUICKBOOKS, XERO
-from tests.conftest import JOB_TEST_SETTINGS, Api, make_settings
+from tests.conftest import JOB_TEST_SETTINGS, Api, make_settings, serving
 from tests.oauth.fake_provider import FakeAuthServer
 
 REALM = "9130350000000001"
@@ -54,19 +53,8 @@ async def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Async
     app = create_app(settings)
     intuit.redirect_uri = xero_identity.redirect_uri = app.state.oauth.redirect_uri
     use_identity_servers(app.state, intuit, xero_identity)
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def lifespan() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(lifespan())
-    await started.wait()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub.test") as client:
+    async with serving(app) as client:
         yield World(app, client, intuit, xero_identity, qbo, xero)
-    stop.set()
-    await task
     for fake in (qbo, xero, intuit, xero_identity):
         await fake.stop()
 

@@ -18,7 +18,7 @@ from hub.app import create_app
 from hub.events.models import Event
 from hub.jobs.testing import settle
 from hub.settings import Settings
-from tests.conftest import JOB_TEST_SETTINGS, Api, make_settings, new_org
+from tests.conftest import JOB_TEST_SETTINGS, Api, make_settings, new_org, serving
 
 EVENTS = "/slack/events"
 
@@ -49,19 +49,8 @@ async def hub(slack_settings: Settings) -> Litestar:
 @pytest.fixture(scope="session")
 async def hub_client(hub: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """The hub with its relay and job runner going, as in production."""
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def run_lifespan() -> None:
-        async with hub.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(run_lifespan())
-    await started.wait()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(hub), base_url="http://hub.test") as client:
+    async with serving(hub) as client:
         yield client
-    stop.set()
-    await task
 
 
 @dataclass
