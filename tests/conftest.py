@@ -163,6 +163,9 @@ class Api:
     async def patch(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
         return await self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
+    async def put(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return await self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
     async def delete(self, url: str, **kw: Any) -> httpx.Response:
         return await self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
 

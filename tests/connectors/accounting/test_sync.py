@@ -242,3 +242,22 @@ async def test_a_customer_edited_in_the_crm_is_updated_through_a_sync_token_conf
     assert edits == [customer_id]
     assert [j["status"] for j in await jobs(api, "accounting.party")] == ["succeeded"]
     assert (await sync_log(api, crm_id=deal["company_id"]))[-1] == ("push", "customer", "succeeded", "quickbooks")
+
+
+async def test_the_xero_organisation_is_chosen_among_those_the_grant_reaches(world: World) -> None:
+    api = await world.org()
+    connected = await connect(api, "xero")
+    path = f"/v1/connections/{connected['connection_id']}/account"
+    refused = await api.put(path, {"account_id": "00000000-0000-0000-0000-000000000000"})
+    assert refused.status_code == 422 and "does not reach" in refused.json()["detail"]
+    chosen = await api.put(path, {"account_id": world.xero.tenant})
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json() == {"connection_id": connected["connection_id"], "account_id": world.xero.tenant,
+                             "account_name": "Organisation 1"}
+    health = (await api.get(f"/v1/connections/{connected['connection_id']}")).json()
+    assert health["external_account_id"] == world.xero.tenant
+    other = await world.org("Globex")
+    assert (await other.put(path, {"account_id": world.xero.tenant})).status_code == 404
+    quickbooks = await connect(api, "quickbooks")
+    assert (await api.put(f"/v1/connections/{quickbooks['connection_id']}/account",
+                          {"account_id": "x"})).status_code == 409
