@@ -64,7 +64,10 @@ class EndpointController(Controller):
 
     @delete("/{endpoint_id:str}", summary="Delete an endpoint and its messages")
     async def delete_endpoint(self, ctx: Ctx, request: Request, endpoint_id: FromPath[str]) -> None:
-        await ctx.session.delete(await _hooks(request).get(ctx, endpoint_id))
+        hooks = _hooks(request)
+        endpoint = await hooks.get(ctx, endpoint_id)
+        hooks.not_managed(endpoint)
+        await ctx.session.delete(endpoint)
 
     @post("/{endpoint_id:str}/pause", status_code=200, summary="Pause deliveries; messages wait")
     async def pause(self, ctx: Ctx, request: Request, endpoint_id: FromPath[str]) -> Response[EndpointOut]:

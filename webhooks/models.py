@@ -29,6 +29,8 @@ class Endpoint(RecordMixin, Base):
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Another part of the hub owns this endpoint (`hook:<id>`, a REST hook): it is changed or removed there.
+    managed_by: Mapped[str | None] = mapped_column(String(60))
 
 
 class EndpointSecret(Base):

@@ -54,6 +54,7 @@ class EndpointOut(msgspec.Struct, kw_only=True):
     ordered: bool
     state: str
     disabled_reason: str | None
+    managed_by: str | None
     failing_since: datetime | None
     last_success_at: datetime | None
     created_at: datetime

@@ -61,6 +61,7 @@ class Webhooks:
 
     async def update(self, ctx: ActionContext, endpoint_id: str, data: EndpointPatch, if_match: int | None) -> Endpoint:
         endpoint = await self.get(ctx, endpoint_id)
+        self.not_managed(endpoint)
         if if_match is not None and if_match != endpoint.version:
             raise PreconditionFailed(f"If-Match names version {if_match}; the endpoint is at {endpoint.version}.")
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
@@ -73,6 +74,15 @@ class Webhooks:
         endpoint.updated_at = utcnow()
         await ctx.session.flush()
         return endpoint
+
+    @staticmethod
+    def not_managed(endpoint: Endpoint) -> None:
+        """Refuse to change or remove by hand an endpoint that another part of the hub owns."""
+        if endpoint.managed_by:
+            owner = endpoint.managed_by.removeprefix("hook:")
+            raise Conflict(f"Endpoint {endpoint.id} belongs to REST hook {owner}; unsubscribe with "
+                           f"DELETE /v1/hooks/{owner} instead." if endpoint.managed_by.startswith("hook:")
+                           else f"Endpoint {endpoint.id} is managed by {endpoint.managed_by}.")
 
     async def set_state(self, ctx: ActionContext, endpoint_id: str, state: str) -> Endpoint:
         """Pause, or enable again; enabling a disabled endpoint forgets its failure streak."""

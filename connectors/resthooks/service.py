@@ -60,6 +60,7 @@ async def subscribe(ctx: ActionContext, webhooks: Webhooks, catalog: Catalog,
         description=f"{data.platform.capitalize()} REST hook for {data.event}"))
     hook = Hook(id=new_id("hook"), org_id=ctx.org_id, endpoint_id=endpoint.id, event=data.event,
                 platform=data.platform, target_url=data.target_url, created_at=utcnow())
+    endpoint.managed_by = f"hook:{hook.id}"
     ctx.session.add(hook)
     await ctx.session.flush()
     return hook, secret

@@ -33,6 +33,8 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("webhook_endpoints") as batch:
+        batch.add_column(sa.Column("managed_by", sa.String(length=60), nullable=True))
     op.create_table(
         "resthook_subscriptions",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -119,3 +121,5 @@ def downgrade() -> None:
     op.drop_table("oauth_server_codes")
     op.drop_table("oauth_server_clients")
     op.drop_table("resthook_subscriptions")
+    with op.batch_alter_table("webhook_endpoints") as batch:
+        batch.drop_column("managed_by")

@@ -92,6 +92,16 @@ class TestIsolation:
 
 
 class TestUnsubscribe:
+    async def test_a_hooks_endpoint_is_changed_only_through_the_hook(self, api: Api, target: Receiver) -> None:
+        hook = await subscribe(api, target, hook_path(), "deal.won")
+        endpoint = (await api.get(f"/v1/endpoints/{hook['endpoint_id']}")).json()
+        assert endpoint["managed_by"] == f"hook:{hook['id']}"
+        for answer in (await api.patch(f"/v1/endpoints/{hook['endpoint_id']}", {"event_types": ["deal.lost"]}),
+                       await api.delete(f"/v1/endpoints/{hook['endpoint_id']}")):
+            assert answer.status_code == 409 and f"DELETE /v1/hooks/{hook['id']}" in answer.json()["detail"]
+        assert (await api.get(f"/v1/endpoints/{hook['endpoint_id']}")).json()["event_types"] == ["deal.won"]
+        assert [h["id"] for h in await hooks(api)] == [hook["id"]]
+
     async def test_unsubscribing_stops_deliveries_and_removes_the_endpoint(self, app: Litestar, api: Api,
                                                                            target: Receiver) -> None:
         path = hook_path()
