@@ -104,7 +104,8 @@ async def push_invoice(ctx: JobContext, job: Job) -> dict[str, Any]:
                     await ledger.upsert_party(party, None, key=f"{job.payload['connection_id']}:party:{party.crm_id}"))
         invoice = await ledger.create_invoice(draft, customer, key=job.payload["connection_id"] + f":invoice:{deal_id}")
         async with ctx.sessions.begin() as session:
-            if party_link is None:
+            # Another deal of the same customer may have linked it meanwhile (the provider found the same one).
+            if party_link is None and not await _link(session, job.org_id, provider, party.crm_type, party.crm_id):
                 session.add(_new_link(job.org_id, provider, party.crm_type, party.crm_id, customer))
                 _log(session, job, "push", "customer", party.crm_type, party.crm_id, customer.id, "succeeded")
             session.add(_new_link(job.org_id, provider, "deal", deal_id, invoice, "invoice"))
