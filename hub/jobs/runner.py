@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
 import structlog
+
+from prometheus_client import Counter, Histogram
 
 from hub.db import utcnow
 from hub.jobs.queue import claim, settle_one
@@ -16,6 +19,9 @@ from webhooks.policy import RetryPolicy
 __all__ = ["JobRunner"]
 
 log = structlog.get_logger("hub.jobs")
+JOBS = Counter("hub_jobs_total", "Job attempts by kind and how they ended", ["kind", "outcome"])
+JOB_SECONDS = Histogram("hub_job_duration_seconds", "Time one job attempt ran", ["kind"],
+                        buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
 
 
 class JobRunner:
@@ -86,6 +92,7 @@ class JobRunner:
         """Run one claimed job and record how it ended."""
         fields = {"job_id": job.id, "org_id": job.org_id, "kind": job.kind, "attempt": job.attempt}
         handler = self.registry.handlers[job.kind]
+        started = time.perf_counter()
         try:
             # A run longer than its lease would let another worker take the job; stop it before that.
             result = await asyncio.wait_for(handler(self.context, job), timeout=self.lease * 0.9)
@@ -99,10 +106,14 @@ class JobRunner:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             await self._settle(job, lease, error, self.policy.next_attempt(job.attempt, utcnow()), fields)
         else:
+            JOBS.labels(job.kind, "succeeded").inc()
             if await self._record(job, lease, result=result or None):
                 log.info("jobs.succeeded", **fields)
+        finally:
+            JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - started)
 
     async def _settle(self, job: Job, lease: str, error: str, retry_at: Any, fields: dict[str, Any]) -> None:
+        JOBS.labels(job.kind, "failed" if retry_at is None else "retrying").inc()
         if await self._record(job, lease, error=error, retry_at=retry_at):
             if retry_at is None:
                 log.warning("jobs.failed", error=error, **fields)

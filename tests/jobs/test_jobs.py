@@ -62,6 +62,9 @@ async def test_a_listener_turns_committed_events_into_jobs_that_run_once(app: Li
         await settle(app)
     finally:
         app.state.jobs.registry.listeners.remove(on_events)
+    metrics = (await api.client.get("/metrics")).text
+    assert f'hub_jobs_total{{kind="{recorder.kind}",outcome="succeeded"}} 1.0' in metrics
+    assert f'hub_job_duration_seconds_count{{kind="{recorder.kind}"}} 1.0' in metrics
     assert [job.payload for job in recorder.runs] == [{"n": "ada@jobs.example"}]
     listed = (await api.get("/v1/jobs", params={"kind": recorder.kind})).json()["data"]
     assert [(j["status"], j["attempts"], j["result"]) for j in listed] == [("succeeded", 1, {"seen": "ada@jobs.example"})]
