@@ -16,7 +16,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["PrometheusController", "configure_logging", "prometheus_config", "redact", "request_context"]
 
 _SECRET_KEYS = re.compile(r"(authorization|api_?key|token|secret|password|signature|cookie|^key$)", re.I)
-_SECRET_VALUES = re.compile(r"(hub_[0-9a-f]{8}_)[A-Za-z0-9_\-]+|(whsec_)[A-Za-z0-9+/=]+|(Bearer\s+)\S+")
+# API keys, webhook secrets, bearer headers; the hub's OAuth tokens and client secrets; Slack tokens.
+_SECRET_VALUES = re.compile(r"(hub_[0-9a-f]{8}_|hubat_|hubrt_|hubcs_|xox[abposre]-)[A-Za-z0-9_\-]+"
+                            r"|(whsec_)[A-Za-z0-9+/=]+|(Bearer\s+)\S+")
 
 
 def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:

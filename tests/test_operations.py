@@ -75,6 +75,13 @@ class TestMetricsAndSchema:
 
 
 class TestLogs:
+    @pytest.mark.parametrize("secret", ["hub_0123abcd_s3cr3t-part", "hubat_Zm9vYmFy-access", "hubrt_cmVmcmVzaA",
+                                        "hubcs_Y2xpZW50", "xoxb-1234-5678-abcdEFGH", "whsec_c2lnbmluZw==",
+                                        "Bearer some.jwt.value"])
+    def test_a_token_shaped_string_is_redacted_wherever_it_is_logged(self, secret: str) -> None:
+        logged = observability.redact(None, "info", {"event": "x", "note": f"the provider said {secret} twice"})
+        assert "[redacted]" in logged["note"] and secret.split("_", 1)[-1].split("-", 1)[-1] not in logged["note"]
+
     async def test_log_lines_carry_request_and_org_ids_and_never_the_key(self, api: Api) -> None:
         stream = io.StringIO()
         observability.configure_logging("INFO", "json", stream=stream)
