@@ -78,14 +78,25 @@ async def test_a_won_deal_is_invoiced_in_quickbooks_and_its_payment_marks_it_pai
     assert len(await events_of(api, "invoice.paid")) == 1
 
 
+async def finished(world: World, api: Api, kind: str) -> list[dict]:
+    """Settle until no job of `kind` is pending (a retry comes due within the test schedule's 0.2 s)."""
+    for _ in range(100):
+        await settle(world.app)
+        found = await jobs(api, kind)
+        if found and all(j["status"] != "pending" for j in found):
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{kind} jobs still pending: {await jobs(api, kind)}")
+
+
 async def test_a_won_deal_is_invoiced_in_xero_and_its_payment_marks_it_paid(world: World) -> None:
     api = await world.org()
     await connect(api, "xero")
     deal = await won_deal(api, currency="NZD")
-    await settle(world.app)
+    assert [j["status"] for j in await finished(world, api, "accounting.invoice")] == ["succeeded"]
 
     [connection] = (await api.get("/v1/connections")).json()["data"]
-    assert connection["external_account_id"] == world.xero.tenant  # the grant's only organisation
+    assert connection["external_account_id"] == world.xero.tenant, await jobs(api, "accounting.invoice")
     [invoice] = [i for i in world.xero.invoices[world.xero.tenant].values() if deal["id"] in i["Reference"]]
     assert invoice["Type"] == "ACCREC" and invoice["Status"] == "AUTHORISED" and invoice["CurrencyCode"] == "NZD"
     assert [(li["Description"], li["LineAmount"]) for li in invoice["LineItems"]] == [("Pro seat", 7200.0),
