@@ -18,7 +18,7 @@ from hub.records.models import CustomField, Pipeline
 from hub.tenancy.models import User
 from connectors.resthooks.schemas import Choice
 
-__all__ = ["DROPDOWNS", "action_fields", "owners", "pipelines", "stages"]
+__all__ = ["DROPDOWNS", "action_fields", "owners", "pipelines", "schema_fields", "stages"]
 
 # Fields a person picks from a list: the choices endpoint, `{name}` filled with the value of field `name`.
 DROPDOWNS = {
@@ -45,6 +45,13 @@ async def action_fields(session: AsyncSession, org_id: str, action: Action) -> l
         else:
             fields.append(_field(f.name, f.type, f.required))
     return fields
+
+
+def schema_fields(action: Action) -> list[dict[str, Any]]:
+    """The action's fields from its input schema alone, without any organization's custom fields."""
+    info = mi.type_info(action.input)
+    assert isinstance(info, mi.StructType)
+    return [_field(f.name, f.type, f.required) for f in info.fields if f.name != "custom_fields"]
 
 
 def _field(name: str, t: mi.Type, required: bool) -> dict[str, Any]:

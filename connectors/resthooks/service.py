@@ -29,7 +29,7 @@ from webhooks.models import Endpoint, Message
 from webhooks.schemas import EndpointIn
 from webhooks.service import Webhooks
 
-__all__ = ["HOOK_RATE_LIMIT", "RESPONSE_BUDGET", "RETIRE_JOB", "on_events", "poll", "poll_id", "retire",
+__all__ = ["HOOK_RATE_LIMIT", "RESPONSE_BUDGET", "RETIRE_JOB", "sample_body", "on_events", "poll", "poll_id", "retire",
            "retire_endpoint", "samples", "subscribe", "trigger", "unsubscribe"]
 
 log = structlog.get_logger("connectors.resthooks")
@@ -133,12 +133,17 @@ def _array(bodies: Iterable[bytes], budget: int) -> bytes:
     return b"[" + b",".join(kept) + b"]"
 
 
+def sample_body(found: Trigger) -> bytes:
+    """The catalog's sample of a trigger, in the delivery envelope."""
+    return envelope(found.event_type, SAMPLE_TIME, found.sample or {}, id=SAMPLE_ID)
+
+
 async def samples(session: AsyncSession, org_id: str, found: Trigger, limit: int,
                   budget: int = RESPONSE_BUDGET) -> bytes:
     """The newest bodies of the trigger exactly as they were delivered; the catalog's sample when none."""
     events = await _recent(session, org_id, found.event_type, limit)
     if not events:
-        return _array([envelope(found.event_type, SAMPLE_TIME, found.sample or {}, id=SAMPLE_ID)], budget)
+        return _array([sample_body(found)], budget)
     return _array((envelope(e.type, e.occurred_at, e.data, id=e.id) for e in events), budget)
 
 

@@ -15,12 +15,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
-from msgspec import inspect as mi
 
 from connectors.resthooks import fields as hub_fields
-from connectors.resthooks.service import SAMPLE_ID, SAMPLE_TIME
+from connectors.resthooks.service import sample_body
 from hub.catalog import Action, Catalog, Trigger, output_fields
-from webhooks.fanout import envelope
 
 __all__ = ["CUSTOM_FIELDS", "Dropdown", "camel", "dropdowns", "has_custom_fields", "input_fields", "noun",
            "output_sample", "result_fields", "snake", "trigger_sample"]
@@ -48,14 +46,12 @@ def noun(key: str) -> str:
 
 def trigger_sample(trigger: Trigger) -> dict[str, Any]:
     """The catalog's sample in the delivery envelope, exactly as `/v1/triggers/{key}/samples` answers it."""
-    return json.loads(envelope(trigger.event_type, SAMPLE_TIME, trigger.sample or {}, id=SAMPLE_ID))
+    return json.loads(sample_body(trigger))
 
 
 def input_fields(action: Action) -> list[dict[str, Any]]:
     """The action's input fields as the hub describes them, without the custom fields."""
-    info = mi.type_info(action.input)
-    assert isinstance(info, mi.StructType)
-    return [hub_fields._field(f.name, f.type, f.required) for f in info.fields if f.name != CUSTOM_FIELDS]
+    return hub_fields.schema_fields(action)
 
 
 def has_custom_fields(action: Action) -> bool:

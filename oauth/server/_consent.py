@@ -21,7 +21,7 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 
-from webhooks.portal._render import asset_url
+from webhooks.portal import asset_url
 
 __all__ = ["COOKIE", "SCOPE_TEXT", "check_form_token", "form_token", "render"]
 

@@ -87,6 +87,7 @@ def asset(name: str) -> tuple[bytes, str] | None:
 
 
 def asset_url(name: str) -> str:
+    """The asset's address with its content hash, so a changed file is fetched anew."""
     return f"/portal/assets/{name}?v={_assets()[name][1]}"
 
 
