@@ -59,8 +59,9 @@ def _rows(html: str) -> list[str]:
 
 
 class TestSurface:
-    def test_the_package_exports_what_the_app_wires(self) -> None:
-        assert portal_package.__all__ == ["create_portal_link", "portal_router", "template_config"]
+    def test_the_package_exports_what_the_app_and_the_consent_page_use(self) -> None:
+        assert portal_package.__all__ == ["asset_url", "create_portal_link", "portal_router", "template_config"]
+        assert portal_package.asset_url("portal.css").startswith("/portal/assets/portal.css?v=")
         assert callable(portal_router) and callable(template_config) and create_portal_link is not None
 
 
