@@ -140,7 +140,7 @@ async def push_party(ctx: JobContext, job: Job) -> dict[str, Any]:
 async def pull_invoices(ctx: JobContext, job: Job) -> dict[str, Any]:
     """Read what changed and carry each linked invoice's state onto its deal; `invoice.paid` when paid."""
     provider, entity, external_id = job.payload["provider"], job.payload["entity"], job.payload["id"]
-    async with _attempt(ctx, job, entity.lower(), None, None, direction="pull", external_id=external_id) as note, \
+    async with _attempt(ctx, job, entity.lower(), None, None, direction="pull", external_id=external_id), \
             _ledger(ctx, job) as ledger:
         invoices = await ledger.changed_invoices(entity, external_id)
         paid: list[str] = []
@@ -157,7 +157,6 @@ async def pull_invoices(ctx: JobContext, job: Job) -> dict[str, Any]:
                     paid.append(deal.id)
                 _log(session, job, "pull", "invoice", "deal", deal.id, invoice.id, "succeeded",
                      f"invoice {invoice.status}")
-            note.done(session, external_id, log=False)
         return {"invoices": [i.id for i in invoices], "paid_deals": paid}
 
 
@@ -208,9 +207,8 @@ class _Note:
     def __init__(self, job: Job, entity: str, crm_type: str | None, crm_id: str | None, direction: str) -> None:
         self.job, self.entity, self.crm_type, self.crm_id, self.direction = job, entity, crm_type, crm_id, direction
 
-    def done(self, session: AsyncSession, external_id: str | None, *, log: bool = True) -> None:
-        if log:
-            _log(session, self.job, self.direction, self.entity, self.crm_type, self.crm_id, external_id, "succeeded")
+    def done(self, session: AsyncSession, external_id: str | None) -> None:
+        _log(session, self.job, self.direction, self.entity, self.crm_type, self.crm_id, external_id, "succeeded")
 
 
 @contextlib.asynccontextmanager

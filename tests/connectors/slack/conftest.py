@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
@@ -11,11 +10,9 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import func, select
 
 from connectors.slack.fake import FakeSlack
 from hub.app import create_app
-from hub.events.models import Event
 from hub.jobs.testing import settle
 from hub.settings import Settings
 from tests.conftest import JOB_TEST_SETTINGS, Api, make_settings, new_org, serving
@@ -82,23 +79,7 @@ class Installed:
         return next(r for r in reversed(self.fake.responses) if f"/{self.team_id}/" in r["url"])
 
     async def settle(self) -> None:
-        await settle_all(self.hub)
-
-
-async def settle_all(hub: Litestar) -> None:
-    """Every committed event relayed and every job it queued run. The server's own relay may hold a batch
-    (PostgreSQL skips rows another relay has locked), so the outbox is read until it is empty."""
-    async def quiet() -> None:
-        while True:
-            await settle(hub)
-            async with hub.state.sessions() as session:
-                unrelayed = await session.scalar(select(func.count()).select_from(Event)
-                                                 .where(Event.relayed_at.is_(None)))
-            if not unrelayed:
-                await settle(hub)
-                return
-            await asyncio.sleep(0.02)
-    await asyncio.wait_for(quiet(), timeout=15)
+        await settle(self.hub)
 
 
 def new_team(fake: FakeSlack, name: str) -> str:
@@ -143,4 +124,4 @@ async def globex(hub: Litestar, hub_client: httpx.AsyncClient, fake_slack: FakeS
     return await install(hub, hub_client, fake_slack, "Globex")
 
 
-__all__ = ["EVENTS", "Installed", "consent", "install", "new_team", "settle_all"]
+__all__ = ["EVENTS", "Installed", "consent", "install", "new_team"]

@@ -7,7 +7,8 @@ import json
 from litestar import Litestar
 
 from connectors.slack.fake import FakeSlack
-from tests.connectors.slack.conftest import Installed, settle_all
+from hub.jobs.testing import settle
+from tests.connectors.slack.conftest import Installed
 
 DEALS_CHANNEL = "C0DEALS001"
 
@@ -19,7 +20,7 @@ async def _notified_deal(hub: Litestar, org: Installed, fake: FakeSlack,
                                                     "channel": DEALS_CHANNEL})
     assert answer.status_code == 201, answer.text
     deal = await org.api.create("deals", {"name": "Acme: 250 seats", "amount": "48000", **fields})
-    await settle_all(hub)
+    await settle(hub)
     [message] = [m for m in fake.posted(DEALS_CHANNEL) if m["team"] == org.team_id]
     return deal, message
 
@@ -97,7 +98,7 @@ class TestNotificationButtons:
                                                 "channel": "C0GENERAL1"})
         _, message = await _notified_deal(hub, acme, fake_slack)
         await acme.click("crm_mark_won", message=message)
-        await settle_all(hub)
+        await settle(hub)
         [won] = [m for m in fake_slack.posted("C0GENERAL1") if m["team"] == acme.team_id]
         assert won["text"] == "Deal won: Acme: 250 seats" and "crm_mark_won" not in _buttons(won)
 

@@ -15,7 +15,8 @@ from connectors.slack.notify import Condition, holds
 from hub.events.models import Event
 from hub.jobs import GiveUp, Job, JobContext
 from hub.jobs.models import JobRow
-from tests.connectors.slack.conftest import Installed, settle_all
+from hub.jobs.testing import settle
+from tests.connectors.slack.conftest import Installed
 
 DEALS_CHANNEL = "C0DEALS001"
 
@@ -65,7 +66,7 @@ class TestDelivery:
         await acme.api.create("deals", {"name": "Small", "amount": "5000"})
         big = await acme.api.create("deals", {"name": "Acme: 250 seats", "amount": "48000",
                                               "stage": "proposal", "owner_id": acme.rep["id"]})
-        await settle_all(hub)
+        await settle(hub)
         [message] = _mine(fake_slack, acme)
         assert message["text"] == "Deal created: Acme: 250 seats"
         header, section, actions, context = message["blocks"]
@@ -84,7 +85,7 @@ class TestDelivery:
         deal = await acme.api.create("deals", {"name": "Moving", "stage": "discovery"})
         await acme.api.patch(f"/v1/deals/{deal['id']}", {"stage": "proposal"})
         await acme.api.patch(f"/v1/deals/{deal['id']}", {"stage": "negotiation"})
-        await settle_all(hub)
+        await settle(hub)
         [message] = _mine(fake_slack, acme)
         assert "Proposal → Negotiation" in " ".join(f["text"] for f in message["blocks"][1]["fields"])
 
@@ -92,13 +93,13 @@ class TestDelivery:
                                                          fake_slack: FakeSlack) -> None:
         await _rule(acme)
         await acme.api.create("deals", {"name": "Once"})
-        await settle_all(hub)
+        await settle(hub)
         async with hub.state.sessions() as session:
             events = list(await session.scalars(select(Event).where(Event.org_id == acme.api.org_id,
                                                                     Event.type == "deal.created")))
         async with hub.state.sessions.begin() as session:  # as if the relay's first commit were lost
             await notify.on_events(session, events)
-        await settle_all(hub)
+        await settle(hub)
         assert len(_mine(fake_slack, acme)) == 1 and len(await _jobs(hub, acme.api.org_id)) == 1
 
     async def test_an_inactive_rule_posts_nothing(self, hub: Litestar, acme: Installed,
@@ -106,7 +107,7 @@ class TestDelivery:
         rule = await _rule(acme)
         await acme.api.patch(f"/v1/slack/rules/{rule['id']}", {"active": False})
         await acme.api.create("deals", {"name": "Quiet"})
-        await settle_all(hub)
+        await settle(hub)
         assert _mine(fake_slack, acme) == [] and await _jobs(hub, acme.api.org_id) == []
 
 
@@ -117,7 +118,7 @@ class TestRateLimit:
         fake_slack.throttle("chat.postMessage", 1)
         mark = len(fake_slack.calls)
         await acme.api.create("deals", {"name": "Throttled"})
-        await settle_all(hub)
+        await settle(hub)
         [job] = await _jobs(hub, acme.api.org_id)
         posts = [c for c in fake_slack.calls[mark:] if c.method == "chat.postMessage"]
         refused = posts[0]
@@ -129,7 +130,7 @@ class TestRateLimit:
         async def delivered() -> None:
             while not _mine(fake_slack, acme):
                 await asyncio.sleep(0.1)
-                await settle_all(hub)
+                await settle(hub)
         await asyncio.wait_for(delivered(), timeout=10)
         posts = [c for c in fake_slack.calls[mark:] if c.method == "chat.postMessage"]
         assert [(c.status, c.team_id) for c in posts] == [(429, None), (200, acme.team_id)]
@@ -143,11 +144,11 @@ class TestIsolation:
             self, hub: Litestar, acme: Installed, globex: Installed, fake_slack: FakeSlack) -> None:
         await _rule(acme)
         await globex.api.create("deals", {"name": "Globex secret deal"})
-        await settle_all(hub)
+        await settle(hub)
         assert _mine(fake_slack, acme) == [] and _mine(fake_slack, globex) == []
         assert await _jobs(hub, globex.api.org_id) == []
         await acme.api.create("deals", {"name": "Acme deal"})
-        await settle_all(hub)
+        await settle(hub)
         assert [m["text"] for m in _mine(fake_slack, acme)] == ["Deal created: Acme deal"]
         assert _mine(fake_slack, globex) == []
 
@@ -158,7 +159,7 @@ class TestEnded:
         await _rule(acme)
         await acme.send(*fake_slack.uninstall(acme.team_id))
         await acme.api.create("deals", {"name": "Nobody listens"})
-        await settle_all(hub)
+        await settle(hub)
         assert await _jobs(hub, acme.api.org_id) == [] and _mine(fake_slack, acme) == []
 
     async def test_a_queued_job_of_an_uninstalled_workspace_gives_up_without_posting(
@@ -179,6 +180,6 @@ class TestEnded:
             self, hub: Litestar, acme: Installed, fake_slack: FakeSlack) -> None:
         await _rule(acme, channel="C0NOSUCH01")
         await acme.api.create("deals", {"name": "Lost"})
-        await settle_all(hub)
+        await settle(hub)
         [job] = await _jobs(hub, acme.api.org_id)
         assert job.status == "failed" and "channel_not_found" in job.last_error and job.attempts == 1
