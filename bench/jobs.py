@@ -27,11 +27,11 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hub import observability  # noqa: E402
-from hub.app import build_state  # noqa: E402
-from hub.catalog import build_catalog  # noqa: E402
+from hub.app import MODULES  # noqa: E402
 from hub.jobs import enqueue  # noqa: E402
 from hub.jobs.models import JobRow  # noqa: E402
 from hub.migrate import upgrade  # noqa: E402
+from hub.runtime import Hub  # noqa: E402
 from hub.settings import load_settings  # noqa: E402
 from hub.tenancy import service  # noqa: E402
 
@@ -51,7 +51,7 @@ async def run(backend: str, jobs: int, io_ms: float) -> dict[str, float]:
         settings = load_settings({}, data_dir=tmp, database_url=url, log_level="WARNING",
                                  secret_key=base64.urlsafe_b64encode(b"b" * 32).decode(),
                                  demo_org_on_first_start=False)
-        state = build_state(settings, build_catalog())
+        state = Hub(settings, MODULES)
         try:
             await upgrade(state.engine)
             async with state.sessions.begin() as session:

@@ -10,8 +10,9 @@ from litestar.params import FromPath
 
 from hub.deps import CatalogDep, Ctx
 from hub.errors import BadRequest, Forbidden, NotFound, ValidationFailed
+from hub.module import Module
 
-__all__ = ["read_catalog", "run_action"]
+__all__ = ["MODULE", "read_catalog", "run_action"]
 
 
 @get("/v1/catalog", summary="The catalog", tags=["Catalog"],
@@ -51,3 +52,10 @@ def _without_empty_optionals(raw: Any, input_type: Any) -> Any:
 def _path(exc: msgspec.ValidationError) -> str | None:
     text = str(exc)
     return text.rsplit("at `$.", 1)[1].rstrip("`") if "at `$." in text else None
+
+
+MODULE = Module(
+    name="catalog",
+    description="The catalog of events, triggers and actions every module declares, and running an action.",
+    routes=(read_catalog, run_action),
+)

@@ -1,50 +1,56 @@
-"""The registry of event types, triggers and actions; every module declares its own here.
+"""The registry of event types, triggers and actions; every module declares its own through its `catalog`.
 
-An event type is declared once, as a typed payload with a one-line description and a sample;
-its trigger, JSON schema, OpenAPI entry and connector definitions are all derived from that.
+An event type is declared once, as a typed payload with a one-line description and a sample, beside the
+rule that emits it; its trigger, JSON schema, OpenAPI entry, connector definitions and docs are all derived
+from that, and `hub.events.service.emit` takes it with an instance of its payload.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Literal
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, Literal, TypeVar
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.settings import ModuleSettings, Settings
 from hub.tenancy.auth import Principal
 
-__all__ = ["Action", "ActionContext", "Catalog", "CatalogError", "EventType", "PROVIDERS", "build_catalog"]
+if TYPE_CHECKING:
+    import httpx
 
-# Every module that declares events, triggers or actions; each exposes `register(catalog)`.
-PROVIDERS = (
-    "hub.records.catalog",
-    "hub.events.catalog",
-    "webhooks.catalog",
-    "oauth.catalog",
-    "connectors.accounting.catalog",
-    "connectors.twilio.catalog",
-    "connectors.slack.catalog",
-    "connectors.resthooks.catalog",
-)
+    from hub.jobs.queue import JobQueue
+    from hub.module import Module
+    from hub.runtime import Hub
+
+__all__ = ["Action", "ActionContext", "Catalog", "CatalogError", "EventType", "Trigger", "build_catalog",
+           "output_fields"]
 
 Scope = Literal["read", "write", "admin"]
+P = TypeVar("P", bound=msgspec.Struct)
+S = TypeVar("S", bound=ModuleSettings)
+T = TypeVar("T")
 
 
 class CatalogError(Exception):
     """Two declarations collide, or one is incomplete; the hub refuses to start."""
 
 
-@dataclass(frozen=True)
-class EventType:
+@dataclass(frozen=True, eq=False)
+class EventType(Generic[P]):
+    """An event: emitted as an instance of `payload` (`emit(session, org_id, EVENT, payload)`), delivered
+    as its JSON. `subject` names the kind of record the event is about; `postable`: the wider CRM may post
+    it through `POST /v1/events`."""
+
     key: str
     description: str
-    payload: type[msgspec.Struct]
+    payload: type[P]
     sample: dict[str, Any]
     postable: bool = False
     subject: str | None = None
+    label: str | None = None  # the trigger's label, when "Verb noun" from the key reads badly
 
     def schema(self) -> dict[str, Any]:
         return msgspec.json.schema(self.payload)
@@ -60,16 +66,53 @@ class Trigger:
     output_fields: list[dict[str, Any]]
 
 
-@dataclass
 class ActionContext:
-    """What an action handler may use: the request's session and the caller's organization."""
+    """What a request or an action handler may use: its unit of work, the caller, and through the process's
+    hub its settings, the job queue and HTTP clients (`user_http` for any URL a user supplied)."""
 
-    session: AsyncSession
-    principal: Principal
+    # A plain class, not a dataclass: a request handler's signature names it, and Litestar's validation would
+    # otherwise try to resolve the type of `hub`, which only exists once the hub has been built.
+    __slots__ = ("hub", "principal", "session")
+
+    def __init__(self, session: AsyncSession, principal: Principal, hub: Hub | None = None) -> None:
+        self.session, self.principal, self.hub = session, principal, hub
 
     @property
     def org_id(self) -> str:
         return self.principal.org_id
+
+    @property
+    def runtime(self) -> Hub:
+        if self.hub is None:
+            raise RuntimeError("this context was made without a hub; pass hub= to reach settings, jobs or HTTP")
+        return self.hub
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    def config(self, kind: type[S]) -> S:
+        """The settings of the module that declared `kind`."""
+        return self.runtime.settings.of(kind)
+
+    def service(self, kind: type[T]) -> T:
+        """The process's one `kind`, made by its module's `build`."""
+        return self.runtime.service(kind)
+
+    @property
+    def jobs(self) -> JobQueue:
+        """Enqueue work in this unit of work, for the caller's organization."""
+        return self.runtime.job_queue(self.session, self.org_id)
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """For the services the operator configured (their base URLs come from settings)."""
+        return self.runtime.http
+
+    @property
+    def user_http(self) -> httpx.AsyncClient:
+        """For URLs a user supplied: every address it dials passes the SSRF guard."""
+        return self.runtime.user_http
 
 
 @dataclass(frozen=True)
@@ -87,19 +130,24 @@ class Action:
 
 @dataclass
 class Catalog:
-    events: dict[str, EventType] = field(default_factory=dict)
+    events: dict[str, EventType[Any]] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)  # "event:<key>", "action:<key>" → declaring module
+    declaring: str = ""
 
-    def add_event(self, event: EventType, *, label: str | None = None) -> None:
+    def add_event(self, event: EventType[Any], *, label: str | None = None) -> None:
         """Declare an event type and the trigger that fires on it."""
         _put(self.events, event.key, event, "event type")
-        trigger = Trigger(key=event.key, label=label or _label(event.key), description=event.description,
-                          event_type=event.key, sample=event.sample, output_fields=output_fields(event.payload))
+        trigger = Trigger(key=event.key, label=label or event.label or _label(event.key),
+                          description=event.description, event_type=event.key, sample=event.sample,
+                          output_fields=output_fields(event.payload))
         _put(self.triggers, trigger.key, trigger, "trigger")
+        self.origins[f"event:{event.key}"] = self.declaring
 
     def add_action(self, action: Action) -> None:
         _put(self.actions, action.key, action, "action")
+        self.origins[f"action:{action.key}"] = self.declaring
 
     def validate(self) -> None:
         """Every trigger has a sample that its payload type accepts."""
@@ -187,10 +235,18 @@ def _json_type(t: msgspec.inspect.Type) -> str:
     return names.get(type(t), "string")
 
 
-def build_catalog(providers: tuple[str, ...] = PROVIDERS) -> Catalog:
-    """Collect every provider's declarations and check them; raises CatalogError."""
+def build_catalog(modules: Iterable[Module] | None = None) -> Catalog:
+    """Collect every module's declarations (the hub's tuple of modules unless given) and check them;
+    raises CatalogError."""
+    if modules is None:
+        from hub.app import MODULES
+
+        modules = MODULES
     catalog = Catalog()
-    for path in providers:
-        importlib.import_module(path).register(catalog)
+    for module in modules:
+        if module.catalog is not None:
+            catalog.declaring = module.name
+            module.catalog(catalog)
+    catalog.declaring = ""
     catalog.validate()
     return catalog

@@ -10,11 +10,12 @@ from typing import Any
 import uuid_utils
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from hub.settings import Settings
+from hub.uow import UnitContext, UnitOfWork
 
 __all__ = ["Base", "JSONType", "MONEY_MAX", "Money", "RecordMixin", "UTCDateTime", "create_engine", "new_id", "plain_decimal",
            "session_factory", "utcnow"]
@@ -153,5 +154,7 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def session_factory(engine: AsyncEngine, context: UnitContext | None = None) -> async_sessionmaker[UnitOfWork]:
+    """Sessions that are units of work (`hub.uow`), sharing `context`'s signals and catalog."""
+    return async_sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False, autoflush=False,
+                              context=context or UnitContext())

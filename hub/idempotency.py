@@ -31,7 +31,7 @@ class Idempotency:
         if key is not None and not 1 <= len(key) <= 255:
             raise BadRequest("Idempotency-Key must be 1 to 255 characters.")
         digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + await request.body())
-        return cls(session, org_id, key, digest.hexdigest(), request.app.state.settings.idempotency_ttl_hours)
+        return cls(session, org_id, key, digest.hexdigest(), request.app.state.hub.settings.idempotency_ttl_hours)
 
     async def replay(self) -> Response[Any] | None:
         if self.key is None:

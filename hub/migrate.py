@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,19 @@ __all__ = ["alembic_config", "migrate", "upgrade"]
 
 
 def alembic_config() -> Config:
+    """The hub's migrations, and each module's own folder of them (`Module.migrations`), as one history."""
+    from hub.app import MODULES
+
+    here = Path(__file__).parent / "migrations"
+    folders = [here / "versions", *(m.migrations for m in MODULES if m.migrations is not None)]
     config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("script_location", str(here))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(f) for f in folders))
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Bring the schema to `revision`; safe to run again and from several processes on PostgreSQL."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from hub.errors import NotFound
 
-__all__ = ["Client", "PROVIDERS", "Provider", "Registry"]
+__all__ = ["Client", "Provider", "Registry"]
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post"]
 
 
 @dataclass(frozen=True)
 class Provider:
-    """What an authorization server is; nothing here belongs to one organization."""
+    """What an authorization server is; nothing here belongs to one organization. A connector declares its own
+    and contributes it through `Module.provides`."""
 
     key: str
     name: str
@@ -45,35 +47,11 @@ class Client:
         return f"Client(client_id={self.client_id!r}, client_secret=[redacted])"
 
 
-# https://developer.intuit.com/.well-known/openid_configuration/ : access tokens live 60 min, refresh tokens
-# roll (always store the latest one returned); `realmId` on the callback names the company.
-QUICKBOOKS = Provider(
-    key="quickbooks", name="QuickBooks Online",
-    authorize_url="https://appcenter.intuit.com/connect/oauth2",
-    token_url="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
-    revocation_url="https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
-    scopes=("com.intuit.quickbooks.accounting",), account_param="realmId",
-)
-
-# https://developer.xero.com/documentation/guides/oauth2/auth-flow : access tokens live 30 min; each refresh
-# returns a new refresh token (the old one has a 30 min grace); `offline_access` is what grants refresh tokens.
-XERO = Provider(
-    key="xero", name="Xero",
-    authorize_url="https://login.xero.com/identity/connect/authorize",
-    token_url="https://identity.xero.com/connect/token",
-    revocation_url="https://identity.xero.com/connect/revocation",
-    scopes=("openid", "profile", "email", "offline_access", "accounting.invoices", "accounting.contacts"),
-)
-
-PROVIDERS: dict[str, Provider] = {p.key: p for p in (QUICKBOOKS, XERO)}
-
-
 class Registry:
     """The providers this process knows and the credentials it holds for them; tests add loopback fakes."""
 
-    def __init__(self, providers: dict[str, Provider] | None = None,
-                 clients: dict[str, Client] | None = None) -> None:
-        self._providers = dict(PROVIDERS if providers is None else providers)
+    def __init__(self, providers: Iterable[Provider] = (), clients: dict[str, Client] | None = None) -> None:
+        self._providers = {p.key: p for p in providers}
         self._clients = dict(clients or {})
 
     def register(self, provider: Provider, client: Client | None = None) -> None:
@@ -81,6 +59,9 @@ class Registry:
         self._providers[provider.key] = provider
         if client is not None:
             self._clients[provider.key] = client
+
+    def keys(self) -> list[str]:
+        return sorted(self._providers)
 
     def get(self, key: str) -> Provider:
         if (provider := self._providers.get(key)) is None:

@@ -15,6 +15,7 @@ from hub.db import utcnow
 from hub.events.service import emit
 from oauth._providers import Registry
 from oauth._tokens import OAuthError, TokenStore, token_client
+from oauth.catalog import CONNECTION_EXPIRED, changed
 from oauth.errors import ConnectionUnavailable, NotConfigured, ProviderFailed
 from oauth.models import Connection
 
@@ -179,10 +180,8 @@ class Refresher:
         """Mark the connection expired, emit `connection.expired`, and answer the error to raise."""
         connection.state, connection.updated_at = "expired", now
         connection.last_error = reason
-        emit(session, connection.org_id, "connection.expired",
-             {"connection_id": connection.id, "provider": connection.provider, "state": "expired",
-              "external_account_id": connection.external_account_id, "reason": reason},
-             subject_type="connection", subject_id=connection.id, occurred_at=now)
+        emit(session, connection.org_id, CONNECTION_EXPIRED, changed(connection, reason), subject_id=connection.id,
+             occurred_at=now)
         log.warning("oauth.connection.expired", connection_id=connection.id, provider=connection.provider,
                     reason=reason)
         return ConnectionUnavailable(f"Connection {connection.id!r} expired: {reason}; connect it again.")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from hub.catalog import Catalog, EventType
 
-__all__ = ["ConnectionChanged", "register"]
+__all__ = ["CONNECTION_CONNECTED", "CONNECTION_EXPIRED", "CONNECTION_REVOKED", "ConnectionChanged", "changed",
+           "register"]
 
 
 class ConnectionChanged(msgspec.Struct, kw_only=True):
@@ -23,15 +26,24 @@ _SAMPLE = {"connection_id": "oac_06bqv0e7c1k2m3n4p5q6r7s8t9", "provider": "xero"
            "external_account_id": "6b2b0bbc-3a1e-4bb4-9e5c-0f9e4f9d9e61"}
 
 
+CONNECTION_CONNECTED = EventType(key="connection.connected", payload=ConnectionChanged, subject="connection",
+                                 sample=_SAMPLE, description="Someone granted the hub access to an external account.")
+CONNECTION_EXPIRED = EventType(key="connection.expired", payload=ConnectionChanged, subject="connection",
+                               sample={**_SAMPLE, "state": "expired",
+                                       "reason": "the provider refused the refresh token (invalid_grant)"},
+                               description="A connection can no longer refresh its access; someone must connect "
+                                           "again.")
+CONNECTION_REVOKED = EventType(key="connection.revoked", payload=ConnectionChanged, subject="connection",
+                               sample={**_SAMPLE, "state": "revoked"},
+                               description="A connection was disconnected and its tokens revoked.")
+
+
+def changed(connection: Any, reason: str | None = None) -> ConnectionChanged:
+    """The event payload of a connection as it is now."""
+    return ConnectionChanged(connection_id=connection.id, provider=connection.provider, state=connection.state,
+                             external_account_id=connection.external_account_id, reason=reason)
+
+
 def register(catalog: Catalog) -> None:
-    catalog.add_event(EventType(key="connection.connected", payload=ConnectionChanged, subject="connection",
-                                sample=_SAMPLE,
-                                description="Someone granted the hub access to an external account."))
-    catalog.add_event(EventType(key="connection.expired", payload=ConnectionChanged, subject="connection",
-                                sample={**_SAMPLE, "state": "expired",
-                                        "reason": "the provider refused the refresh token (invalid_grant)"},
-                                description="A connection can no longer refresh its access; someone must "
-                                            "connect again."))
-    catalog.add_event(EventType(key="connection.revoked", payload=ConnectionChanged, subject="connection",
-                                sample={**_SAMPLE, "state": "revoked"},
-                                description="A connection was disconnected and its tokens revoked."))
+    for event in (CONNECTION_CONNECTED, CONNECTION_EXPIRED, CONNECTION_REVOKED):
+        catalog.add_event(event)

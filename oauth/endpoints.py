@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.deps import Ctx
 from hub.errors import problem_response
 from hub.pagination import newest_first
+from hub.runtime import Hub
 from oauth.errors import OAuthError
 from oauth.models import Connection
 from oauth.schemas import AuthorizationOut, CallbackOut, ConnectionOut, ConnectionPage
@@ -28,7 +29,7 @@ ScopeParam = Annotated[str | None, QueryParameter(name="scope", max_length=4096)
 
 
 def _oauth(request: Request[Any, Any, Any]) -> OAuth:
-    return request.app.state.oauth
+    return Hub.of(request).service(OAuth)
 
 
 class ConnectionController(Controller):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,13 +19,14 @@ from hub.crypto import Cipher
 from hub.db import new_id, utcnow
 from hub.errors import NotFound
 from hub.events.service import emit
-from hub.settings import Settings
 from oauth._providers import Client, Provider, Registry
 from oauth._refresh import Refresher
 from oauth._tokens import OAuthError, TokenStore, token_client
+from oauth.catalog import CONNECTION_CONNECTED, CONNECTION_REVOKED, changed
 from oauth.errors import NotConfigured, ProviderFailed, StateRefused
 from oauth.models import AuthorizationRequest, Connection
 from oauth.schemas import ConnectionOut
+from oauth.settings import OAuthSettings
 
 __all__ = ["CALLBACK_PATH", "OAuth", "purge_authorizations"]
 
@@ -47,7 +49,7 @@ def _hash(state: str) -> str:
 
 @dataclass
 class OAuth:
-    """What the connections API and the sync jobs use; one per process, in `app.state.oauth`."""
+    """What the connections API and the sync jobs use; one per process (`hub.service(OAuth)`)."""
 
     registry: Registry
     store: TokenStore
@@ -56,10 +58,11 @@ class OAuth:
     authorization_ttl: timedelta = timedelta(minutes=10)
 
     @classmethod
-    def from_settings(cls, settings: Settings, cipher: Cipher) -> OAuth:
-        clients = {key: Client(**creds) for key, creds in settings.oauth_client_credentials.items()}
-        registry, store = Registry(clients=clients), TokenStore(cipher)
-        return cls(registry, store, Refresher(registry, store), settings.public_url.rstrip("/") + CALLBACK_PATH)
+    def build(cls, config: OAuthSettings, cipher: Cipher, public_url: str, providers: Iterable[Provider]) -> OAuth:
+        """With the providers the connectors contribute and the client credentials `HUB_OAUTH_CLIENTS` holds."""
+        clients = {key: Client(**creds) for key, creds in config.credentials.items()}
+        registry, store = Registry(providers, clients), TokenStore(cipher)
+        return cls(registry, store, Refresher(registry, store), public_url.rstrip("/") + CALLBACK_PATH)
 
     def out(self, connection: Connection) -> ConnectionOut:
         return msgspec.convert(connection, ConnectionOut, from_attributes=True)
@@ -156,8 +159,8 @@ class OAuth:
         connection.failing_since, connection.refresh_failures, connection.refresh_token_enc = None, 0, None
         self.store.store(connection, token, now)
         await session.flush()
-        emit(session, connection.org_id, "connection.connected", self._event(connection),
-             subject_type="connection", subject_id=connection.id, occurred_at=now)
+        emit(session, connection.org_id, CONNECTION_CONNECTED, changed(connection), subject_id=connection.id,
+             occurred_at=now)
         log.info("oauth.connection.connected", connection_id=connection.id, provider=connection.provider)
         return connection
 
@@ -179,8 +182,8 @@ class OAuth:
         self.store.wipe(connection)
         connection.state, connection.updated_at = "revoked", now
         await ctx.session.flush()
-        emit(ctx.session, connection.org_id, "connection.revoked", self._event(connection),
-             subject_type="connection", subject_id=connection.id, occurred_at=now)
+        emit(ctx.session, connection.org_id, CONNECTION_REVOKED, changed(connection), subject_id=connection.id,
+             occurred_at=now)
         return connection
 
     async def _revoke(self, connection: Connection) -> str | None:
@@ -208,7 +211,3 @@ class OAuth:
             raise NotConfigured(f"Set client credentials for {provider_key!r} in HUB_OAUTH_CLIENTS first.")
         return provider, client
 
-    @staticmethod
-    def _event(connection: Connection) -> dict[str, str | None]:
-        return {"connection_id": connection.id, "provider": connection.provider, "state": connection.state,
-                "external_account_id": connection.external_account_id}

@@ -24,6 +24,7 @@ from hub.db import create_engine, session_factory
 from hub.migrate import upgrade
 from hub.settings import Settings, load_settings
 from hub.tenancy import service
+from hub.runtime import Hub
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -73,7 +74,8 @@ async def make_settings(backend: str, tmp_path: Any, **overrides: Any) -> Settin
     """Settings on a fresh, migrated database of the given backend."""
     url = await _fresh_postgres_db() if backend == "postgresql" else ""
     settings = load_settings({}, data_dir=str(tmp_path), database_url=url, secret_key=SECRET, log_level="WARNING",
-                             demo_org_on_first_start=False, relay_interval_seconds=0.05, **overrides)
+                             demo_org_on_first_start=False, relay_interval_seconds=0.05, strict_events=True,
+                             **overrides)
     engine = create_engine(settings)
     try:
         await upgrade(engine)
@@ -177,7 +179,7 @@ class Api:
 
 
 async def new_org(app: Litestar, client: httpx.AsyncClient, name: str = "Org") -> Api:
-    async with app.state.sessions.begin() as session:
+    async with Hub.of(app).sessions.begin() as session:
         org, token = await service.create_org(session, f"{name} {uuid.uuid4().hex[:6]}")
     return Api(client, org.id, token)
 
@@ -196,7 +198,7 @@ async def other(app: Litestar, client: httpx.AsyncClient) -> Api:
 
 @pytest.fixture
 def sessions(app: Litestar) -> Any:
-    return app.state.sessions
+    return Hub.of(app).sessions
 
 
 __all__ = ["Api", "JOB_TEST_SETTINGS", "serving", "make_settings", "new_org", "session_factory"]

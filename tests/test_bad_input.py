@@ -9,6 +9,7 @@ import pytest
 from litestar import Litestar
 
 from tests.conftest import Api
+from hub.runtime import Hub
 
 WATCHED = ("users", "companies", "contacts", "leads", "pipelines", "deals", "activities", "products", "line_items",
            "custom_fields")
@@ -252,7 +253,7 @@ class TestBadInput:
     @pytest.mark.parametrize("path", ["/v1/companies", "/v1/events", "/v1/actions/contact.create"])
     async def test_refuses_a_body_over_the_size_limit_with_413_and_creates_nothing(
             self, app: Litestar, api: Api, world: dict[str, str], path: str) -> None:
-        too_big = b'{"name": "' + b"x" * app.state.settings.max_request_bytes + b'"}'
+        too_big = b'{"name": "' + b"x" * Hub.of(app).settings.max_request_bytes + b'"}'
         await refused(api, "POST", path, too_big, 413)
 
     @pytest.mark.parametrize(("method", "path", "payload", "mention"), RULE_CASES)

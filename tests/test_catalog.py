@@ -6,6 +6,7 @@ import msgspec
 import pytest
 
 from hub.catalog import Action, Catalog, CatalogError, EventType, build_catalog
+from hub.records.module import MODULE as RECORDS
 from tests.conftest import Api
 
 
@@ -62,7 +63,7 @@ class TestRegistry:
 
     def test_start_up_fails_when_two_providers_collide(self) -> None:
         with pytest.raises(CatalogError, match="declared twice"):
-            build_catalog(("hub.records.catalog", "hub.records.catalog"))
+            build_catalog((RECORDS, RECORDS))
 
 
 class TestCatalogApi:

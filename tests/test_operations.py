@@ -15,6 +15,7 @@ from hub import observability
 from hub.app import create_app
 from hub.settings import Settings
 from tests.conftest import IN_CI, Api
+from hub.runtime import Hub
 
 RABBIT = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
@@ -41,7 +42,7 @@ class TestProbes:
         app = create_app(msgspec.structs.replace(settings, broker_url="amqp://guest:guest@127.0.0.1:1/"))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub.test") as client:
             ready = await client.get("/ready")
-        await app.state.engine.dispose()
+        await Hub.of(app).engine.dispose()
         assert ready.status_code == 503
         assert ready.json()["checks"]["broker"].startswith("unreachable")
 
@@ -55,7 +56,7 @@ class TestProbes:
         app = create_app(msgspec.structs.replace(settings, broker_url=RABBIT))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub.test") as client:
             ready = await client.get("/ready")
-        await app.state.engine.dispose()
+        await Hub.of(app).engine.dispose()
         assert ready.status_code == 200 and ready.json()["checks"]["broker"] == "ok"
 
 

@@ -13,6 +13,7 @@ from hub.deps import Ctx
 from hub.errors import NotFound
 from hub.pagination import narrow, newest_first
 from hub.records.endpoints import IfMatch, etag, parse_if_match
+from hub.runtime import Hub
 from hub.types import AwareDatetime, with_offset
 from webhooks.models import Attempt, Endpoint, Message
 from webhooks.schemas import (AttemptOut, AttemptPage, EndpointCreated, EndpointIn, EndpointOut, EndpointPage,
@@ -25,7 +26,7 @@ Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 
 
 def _hooks(request: Request[Any, Any, Any]) -> Webhooks:
-    return request.app.state.webhooks
+    return Hub.of(request).service(Webhooks)
 
 
 def _one(hooks: Webhooks, endpoint: Endpoint, status: int = 200) -> Response[EndpointOut]:

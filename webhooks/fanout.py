@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
 from sqlalchemy import insert, select
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import new_id, utcnow
 from hub.events.models import Event
+from hub.uow import after_commit, touch
 from webhooks.models import Endpoint, Message
 
 __all__ = ["FanOut", "envelope", "matches"]
@@ -31,9 +32,11 @@ def envelope(event_type: str, occurred_at: Any, data: dict[str, Any], *, id: str
 
 
 class FanOut:
-    """An outbox consumer; the relay marks the batch relayed in the same transaction, so fan-out is exactly once."""
+    """An outbox consumer; the relay marks the batch relayed in the same transaction, so fan-out is exactly once.
+    Once that transaction commits, the delivery worker is woken and `on_messages` (a broker's publisher) gets
+    the ids of the new pending messages."""
 
-    def __init__(self, max_payload_bytes: int, on_messages: Any = None) -> None:
+    def __init__(self, max_payload_bytes: int, on_messages: Callable[[list[str]], None] | None = None) -> None:
         self.max_payload_bytes = max_payload_bytes
         self.on_messages = on_messages
 
@@ -47,8 +50,11 @@ class FanOut:
                 rows += [self._row(event, ep.id, body, now) for ep in targets]
         if rows:
             await session.execute(insert(Message.__table__), rows)  # Core executemany: no ORM per row
-            if self.on_messages is not None:
-                session.info.setdefault("new_messages", []).extend(r["id"] for r in rows if r["status"] == "pending")
+            touch(session, "webhooks")
+            pending = [r["id"] for r in rows if r["status"] == "pending"]
+            if self.on_messages is not None and pending:
+                publish = self.on_messages
+                after_commit(session, lambda: publish(pending))
 
     async def _endpoints(self, session: AsyncSession, org_ids: set[str]) -> dict[str, list[Any]]:
         rows = (await session.execute(select(Endpoint.id, Endpoint.org_id, Endpoint.event_types).where(

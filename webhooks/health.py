@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.catalog import EventType
 from hub.events.service import emit
+from webhooks.catalog import ENDPOINT_DISABLED, ENDPOINT_FAILING
+from webhooks.catalog import EndpointHealth as Trouble
 from webhooks.models import Endpoint
 
 __all__ = ["GONE", "LAST_SUCCESS_EVERY", "EndpointHealth"]
@@ -45,19 +48,17 @@ class EndpointHealth:
                 self._disable(session, endpoint, f"failing for {_hours(now - endpoint.failing_since)} hours", now)
             elif now - endpoint.failing_since >= self.disable_after / 2 and endpoint.warned_at is None:
                 endpoint.warned_at = now
-                self._emit(session, endpoint, "endpoint.failing",
+                self._emit(session, endpoint, ENDPOINT_FAILING,
                            f"failing for {_hours(now - endpoint.failing_since)} hours")
         await session.flush()
 
     def _disable(self, session: AsyncSession, endpoint: Endpoint, reason: str, now: datetime) -> None:
         endpoint.state, endpoint.disabled_reason, endpoint.updated_at = "disabled", reason, now
-        self._emit(session, endpoint, "endpoint.disabled", reason)
+        self._emit(session, endpoint, ENDPOINT_DISABLED, reason)
 
-    def _emit(self, session: AsyncSession, endpoint: Endpoint, type: str, reason: str) -> None:
-        emit(session, endpoint.org_id, type, {"endpoint_id": endpoint.id, "url": endpoint.url, "reason": reason,
-                                              "failing_since": endpoint.failing_since.isoformat()
-                                              if endpoint.failing_since else None},
-             subject_type="endpoint", subject_id=endpoint.id)
+    def _emit(self, session: AsyncSession, endpoint: Endpoint, event: EventType[Trouble], reason: str) -> None:
+        trouble = Trouble(endpoint_id=endpoint.id, url=endpoint.url, reason=reason, failing_since=endpoint.failing_since)
+        emit(session, endpoint.org_id, event, trouble, subject_id=endpoint.id)
 
 
 def _hours(delta: timedelta) -> int:

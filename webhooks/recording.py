@@ -11,10 +11,11 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import new_id
+from hub.retry import RetryPolicy
 from webhooks.health import EndpointHealth
 from webhooks.metrics import ATTEMPT_SECONDS, ATTEMPTS
 from webhooks.models import Attempt, Message
-from webhooks.policy import RetryPolicy, classify
+from webhooks.policy import classify
 
 if TYPE_CHECKING:
     from webhooks.worker import Job

@@ -16,11 +16,12 @@ from hub.catalog import ActionContext, Catalog
 from hub.crypto import Cipher
 from hub.db import new_id, utcnow
 from hub.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from hub.net.ssrf import Policy, check_url
+from hub.uow import touch
 from webhooks import signing
 from webhooks.fanout import envelope
 from webhooks.models import Endpoint, EndpointSecret, Message
 from webhooks.schemas import EndpointIn, EndpointOut, EndpointPatch
-from webhooks.ssrf import Policy, check_url
 
 __all__ = ["Webhooks", "purge_payloads"]
 
@@ -88,7 +89,7 @@ class Webhooks:
         """Pause, or enable again; enabling a disabled endpoint forgets its failure streak."""
         endpoint = await self.get(ctx, endpoint_id)
         endpoint.state, endpoint.updated_at = state, utcnow()
-        ctx.session.info["wake_worker"] = True
+        touch(ctx.session, "webhooks")
         if state == "enabled":
             endpoint.disabled_reason, endpoint.failing_since, endpoint.warned_at = None, None, None
         await ctx.session.flush()
@@ -114,7 +115,7 @@ class Webhooks:
         return await self._new_secret(ctx.session, endpoint_id), expires
 
     async def send_test(self, ctx: ActionContext, endpoint_id: str) -> Message:
-        ctx.session.info["wake_worker"] = True
+        touch(ctx.session, "webhooks")
         endpoint = await self.get(ctx, endpoint_id)
         now, message_id = utcnow(), new_id("msg")
         body = envelope("webhook.test", now, {"message": "A test delivery from the CRM hub."}, id=message_id)
@@ -126,7 +127,7 @@ class Webhooks:
         return message
 
     async def resend(self, ctx: ActionContext, message_id: str) -> Message:
-        ctx.session.info["wake_worker"] = True
+        touch(ctx.session, "webhooks")
         message = await ctx.session.scalar(select(Message).where(Message.id == message_id,
                                                                  Message.org_id == ctx.org_id))
         if message is None:
@@ -138,7 +139,7 @@ class Webhooks:
         return message
 
     async def recover(self, ctx: ActionContext, endpoint_id: str, since: datetime) -> int:
-        ctx.session.info["wake_worker"] = True
+        touch(ctx.session, "webhooks")
         await self.get(ctx, endpoint_id)
         result = await ctx.session.execute(update(Message).where(
             Message.org_id == ctx.org_id, Message.endpoint_id == endpoint_id, Message.status == "failed",

@@ -22,7 +22,7 @@ class Slots:
     def __init__(self, worker: Worker, on_result: Callable[[Result], None],
                  on_free: Callable[[str], None]) -> None:
         self.worker = worker
-        self.concurrency = worker.settings.webhook_concurrency
+        self.concurrency = worker.config.concurrency
         self.on_result, self.on_free = on_result, on_free
         self.ready: dict[str, deque[Job]] = {}  # leased, waiting for a slot of their endpoint
         self.running: Counter[str] = Counter()
@@ -75,7 +75,7 @@ class Slots:
 
     def take_late(self, now: datetime) -> list[Job]:
         """Waiting messages with less than half their lease left (their endpoint slowed down)."""
-        half = timedelta(seconds=self.worker.settings.webhook_lease_seconds / 2)
+        half = timedelta(seconds=self.worker.config.lease_seconds / 2)
         return self._take(lambda queue: queue[0].lease is not None and queue[0].lease - now < half)
 
     def take_broken(self, now: datetime) -> list[Job]:

@@ -24,6 +24,8 @@ from sqlalchemy.orm import aliased
 
 from hub.crypto import Cipher
 from hub.db import UTCDateTime, utcnow
+from hub.net.ssrf import Policy, guarded_connector
+from hub.retry import RetryPolicy
 from hub.settings import Settings
 from hub.tenancy.auth import RateLimiter
 from webhooks import signing
@@ -31,9 +33,9 @@ from webhooks.breaker import Breakers
 from webhooks.health import EndpointHealth
 from webhooks.metrics import ENDPOINTS, OLDEST_PENDING, PENDING, REDELIVERIES
 from webhooks.models import Endpoint, Message
-from webhooks.policy import RetryPolicy, classify, retry_after_seconds
+from webhooks.policy import classify, retry_after_seconds
 from webhooks.recording import Result, record
-from webhooks.ssrf import Policy, guarded_connector
+from webhooks.settings import WebhookSettings
 from webhooks.targets import Target, Targets
 
 __all__ = ["Job", "Worker"]
@@ -67,16 +69,17 @@ class Worker:
     poll_interval: float = 0.5
 
     def __post_init__(self) -> None:
-        self.policy = RetryPolicy.parse(self.settings.webhook_retry_schedule)
-        self.ssrf = Policy.parse(self.settings.webhook_allowed_hosts)
-        self.health = EndpointHealth(timedelta(hours=self.settings.webhook_disable_after_hours))
+        self.config = self.settings.of(WebhookSettings)
+        self.policy = RetryPolicy.parse(self.config.retry_schedule)
+        self.ssrf = Policy.parse(self.config.allowed_hosts)
+        self.health = EndpointHealth(timedelta(hours=self.config.disable_after_hours))
         self.targets = Targets(self.cipher)
         self.pace: dict[str, float] = {}  # endpoint → recent seconds per attempt (moving average)
         self.inflight: Counter[str] = Counter()
         self.caps: dict[str, int] = {}
         self.rates: dict[str, tuple[int, RateLimiter]] = {}
-        self.breakers = Breakers(self.settings.webhook_breaker_failures,
-                                 timedelta(seconds=self.settings.webhook_breaker_cooldown_seconds))
+        self.breakers = Breakers(self.config.breaker_failures,
+                                 timedelta(seconds=self.config.breaker_cooldown_seconds))
         self._wake = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
 
@@ -84,8 +87,8 @@ class Worker:
         self._wake.set()
 
     async def __aenter__(self) -> Worker:
-        timeout = aiohttp.ClientTimeout(total=self.settings.webhook_timeout,
-                                        connect=self.settings.webhook_connect_timeout)
+        timeout = aiohttp.ClientTimeout(total=self.config.timeout,
+                                        connect=self.config.connect_timeout)
         self._http = aiohttp.ClientSession(connector=guarded_connector(self.ssrf, limit=0), timeout=timeout,
                                            headers={"user-agent": USER_AGENT}, auto_decompress=False)
         return self
@@ -182,7 +185,7 @@ class Worker:
         seconds = self.pace.get(endpoint_id)
         if seconds is None:
             return 2 * room
-        budget = int(room * self.settings.webhook_lease_seconds / 10 / max(seconds, 0.001))
+        budget = int(room * self.config.lease_seconds / 10 / max(seconds, 0.001))
         return room + max(1, min(8 * room, budget))
 
     def _within_caps(self, rows: list[Any], prefetch: bool) -> list[Any]:
@@ -230,7 +233,7 @@ class Worker:
         leased = await session.execute(  # the conditions again: a concurrent claim may have won a row
             update(table).where(table.c.id.in_([r.id for r in rows]), table.c.status == "pending")
             .where(table.c.leased_until.is_(None) | (table.c.leased_until < now))
-            .values(leased_until=(lease := now + timedelta(seconds=self.settings.webhook_lease_seconds)))
+            .values(leased_until=(lease := now + timedelta(seconds=self.config.lease_seconds)))
             .returning(table.c.id, table.c.org_id, table.c.endpoint_id, table.c.payload, table.c.attempt_count))
         jobs = []
         for r in leased:
@@ -244,7 +247,7 @@ class Worker:
         """In flight at most: the endpoint's cap, and no more than its rate can send within half a lease."""
         if target.rate_limit is None:
             return target.max_concurrency
-        return max(1, min(target.max_concurrency, int(target.rate_limit * self.settings.webhook_lease_seconds / 2)))
+        return max(1, min(target.max_concurrency, int(target.rate_limit * self.config.lease_seconds / 2)))
 
     async def _pace(self, job: Job) -> None:
         """Wait for the endpoint's rate limit, if it has one."""

@@ -7,11 +7,9 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from connectors.accounting import sync
 from hub.catalog import Catalog, EventType
-from hub.jobs import JobRegistry
 
-__all__ = ["register", "register_jobs"]
+__all__ = ["INVOICE_PAID", "InvoicePaid", "register"]
 
 
 class InvoicePaid(msgspec.Struct, kw_only=True):
@@ -26,17 +24,13 @@ class InvoicePaid(msgspec.Struct, kw_only=True):
     currency: str
 
 
+INVOICE_PAID = EventType(
+    key="invoice.paid", subject="deal", payload=InvoicePaid,
+    description="The invoice of a won deal was paid in full in QuickBooks or Xero.",
+    sample={"deal_id": "dea_06bqv0e7c1k2m3n4p5q6r7s8t9", "provider": "quickbooks", "invoice_id": "130",
+            "invoice_number": "1037", "paid_at": "2026-04-02T09:30:00+00:00", "amount": "48000",
+            "currency": "USD"})
+
+
 def register(catalog: Catalog) -> None:
-    catalog.add_event(EventType(
-        key="invoice.paid", subject="deal", payload=InvoicePaid,
-        description="The invoice of a won deal was paid in full in QuickBooks or Xero.",
-        sample={"deal_id": "dea_06bqv0e7c1k2m3n4p5q6r7s8t9", "provider": "quickbooks", "invoice_id": "130",
-                "invoice_number": "1037", "paid_at": "2026-04-02T09:30:00+00:00", "amount": "48000",
-                "currency": "USD"}))
-
-
-def register_jobs(jobs: JobRegistry) -> None:
-    jobs.kind(sync.INVOICE, sync.push_invoice)
-    jobs.kind(sync.PARTY, sync.push_party)
-    jobs.kind(sync.PULL, sync.pull_invoices)
-    jobs.listen(sync.on_events)
+    catalog.add_event(INVOICE_PAID)

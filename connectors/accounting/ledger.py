@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, Protocol
 
-__all__ = ["InvoiceDraft", "Ledger", "Line", "Party", "Remote"]
+from hub.jobs import JobContext
+from oauth.models import Connection
+
+__all__ = ["InvoiceDraft", "Ledger", "LedgerProvider", "Line", "Party", "Remote"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,13 @@ class Ledger(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LedgerProvider:
+    """An accounting system the sync invoices in, contributed by its connector (`Module.provides`): `key` is the
+    OAuth provider of its connections, `open` gives the ledger of one connected company, its client retrying a
+    429 or 5xx `attempts` times before the job queue's schedule takes over."""
+
+    key: str
+    open: Callable[[JobContext, Connection, int], Awaitable[Ledger]]

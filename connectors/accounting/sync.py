@@ -17,26 +17,21 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.accounting.ledger import InvoiceDraft, Ledger, Line, Party, Remote
+from connectors.accounting.catalog import INVOICE_PAID, InvoicePaid
+from connectors.accounting.ledger import InvoiceDraft, Ledger, LedgerProvider, Line, Party, Remote
 from connectors.accounting.models import SyncEntry, SyncLink
-from connectors.quickbooks import errors as qbo
-from connectors.quickbooks.client import QuickBooksClient, oauth_tokens
-from connectors.quickbooks.ledger import QuickBooksLedger
-from connectors.xero import errors as xero
-from connectors.xero.client import XeroClient
-from connectors.xero.ledger import XeroLedger
+from connectors.accounting.settings import AccountingSettings
+from hub import outside
 from hub.db import new_id, utcnow
 from hub.events.models import Event
 from hub.events.service import emit
 from hub.jobs import GiveUp, Job, JobContext, RetryLater, enqueue
 from hub.records.models import Company, Contact, Deal, LineItem
-from oauth.errors import ConnectionUnavailable
 from oauth.models import Connection
 
-__all__ = ["PROVIDERS", "on_events", "pull_invoices", "push_invoice", "push_party", "queue_pull"]
+__all__ = ["ledgers", "on_events", "pull_invoices", "push_invoice", "push_party", "queue_pull"]
 
 log = structlog.get_logger("connectors.accounting")
-PROVIDERS = ("quickbooks", "xero")
 INVOICE, PARTY, PULL = "accounting.invoice", "accounting.party", "accounting.pull"
 # A client retries a 429 or 5xx once, at once or after Retry-After; the job queue's schedule does the rest.
 CLIENT_ATTEMPTS = 2
@@ -45,7 +40,12 @@ _PARTY_EVENTS = {"company.updated": "company", "contact.updated": "contact"}
 
 # -- from CRM events to jobs, inside the relay's transaction ----------------------------------------
 
-async def on_events(session: AsyncSession, events: list[Event]) -> None:
+def ledgers(ctx: JobContext) -> dict[str, LedgerProvider]:
+    """The accounting systems the connectors of this hub contribute, by the provider of their connections."""
+    return {p.key: p for p in ctx.hub.contributions(LedgerProvider)}
+
+
+async def on_events(ctx: JobContext, session: AsyncSession, events: list[Event]) -> None:
     """A won deal is invoiced by every connected accounting system of its organization; a company or
     contact that already is a customer there is updated when it changes in the CRM."""
     wanted = [e for e in events if e.type == "deal.won" or e.type in _PARTY_EVENTS]
@@ -53,7 +53,7 @@ async def on_events(session: AsyncSession, events: list[Event]) -> None:
         return
     connections: dict[str, list[Connection]] = defaultdict(list)
     for connection in await session.scalars(select(Connection).where(
-            Connection.org_id.in_({e.org_id for e in wanted}), Connection.provider.in_(PROVIDERS),
+            Connection.org_id.in_({e.org_id for e in wanted}), Connection.provider.in_(ledgers(ctx)),
             Connection.state == "connected")):
         connections[connection.org_id].append(connection)
     for event in wanted:
@@ -98,7 +98,7 @@ async def push_invoice(ctx: JobContext, job: Job) -> dict[str, Any]:
             raise GiveUp(f"deal {deal_id} no longer exists")
         party = await _party(session, job.org_id, deal)
         party_link = await _link(session, job.org_id, provider, party.crm_type, party.crm_id)
-        draft = await _draft(session, deal, ctx.settings.invoice_due_days)
+        draft = await _draft(session, deal, ctx.config(AccountingSettings).invoice_due_days)
     async with _attempt(ctx, job, "invoice", "deal", deal_id) as note, _ledger(ctx, job) as ledger:
         customer = (Remote(id=party_link.external_id) if party_link else
                     await ledger.upsert_party(party, None, key=f"{job.payload['connection_id']}:party:{party.crm_id}"))
@@ -164,43 +164,20 @@ async def pull_invoices(ctx: JobContext, job: Job) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def _ledger(ctx: JobContext, job: Job) -> AsyncIterator[Ledger]:
-    """The provider's client for the job's connection, with tokens from the hub's one refresher."""
+    """The ledger of the job's connection, from the connector that provides its accounting system."""
     async with ctx.sessions() as session:
         connection = await session.scalar(select(Connection).where(
             Connection.org_id == job.org_id, Connection.id == job.payload["connection_id"]))
     if connection is None or connection.state != "connected":
         raise GiveUp(f"the {job.payload['provider']} connection is no longer connected")
-    tokens = oauth_tokens(ctx.state.oauth, ctx.sessions, connection.id)
-    settings = ctx.settings
-    ledger: Ledger
-    if connection.provider == "quickbooks":
-        if not connection.external_account_id:
-            raise GiveUp("the QuickBooks connection names no company (realmId)")
-        ledger = QuickBooksLedger(QuickBooksClient(connection.external_account_id, tokens, attempts=CLIENT_ATTEMPTS,
-                                                   base_url=settings.quickbooks_api_url),
-                                  item_ref=settings.quickbooks_item_ref)
-    else:
-        client = XeroClient(tokens, base_url=settings.xero_api_url, attempts=CLIENT_ATTEMPTS)
-        tenant = connection.external_account_id or await _only_tenant(ctx, client, connection.id)
-        ledger = XeroLedger(client, tenant, account_code=settings.xero_account_code)
+    provider = ledgers(ctx).get(connection.provider)
+    if provider is None:
+        raise GiveUp(f"no connector of this hub provides {connection.provider} any more")
+    ledger = await provider.open(ctx, connection, CLIENT_ATTEMPTS)
     try:
         yield ledger
     finally:
         await ledger.aclose()
-
-
-async def _only_tenant(ctx: JobContext, client: XeroClient, connection_id: str) -> str:
-    """Xero names no organisation on the callback: with exactly one behind the grant, that is the one."""
-    tenants = [t for t in await client.connections() if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
-    if len(tenants) != 1:
-        await client.aclose()
-        raise GiveUp(f"the Xero grant reaches {len(tenants)} organisations; choose one with "
-                     f"PUT /v1/connections/{connection_id}/account")
-    async with ctx.sessions.begin() as session:
-        connection = await session.get(Connection, connection_id)
-        if connection is not None and not connection.external_account_id:
-            connection.external_account_id = tenants[0]["tenantId"]
-    return tenants[0]["tenantId"]
 
 
 class _Note:
@@ -220,11 +197,10 @@ async def _attempt(ctx: JobContext, job: Job, entity: str, crm_type: str | None,
     except GiveUp as exc:
         await _log_failure(ctx, job, direction, entity, crm_type, crm_id, external_id, "failed", str(exc))
         raise
-    except (qbo.RateLimited, xero.RateLimited) as exc:
+    except outside.RateLimited as exc:
         await _log_failure(ctx, job, direction, entity, crm_type, crm_id, external_id, "retrying", _describe(exc))
         raise RetryLater(after=exc.retry_after or 60.0, reason=_describe(exc)) from None
-    except (qbo.ValidationFault, qbo.NotFound, qbo.AuthFailed, xero.ValidationFailed, xero.NotFound,
-            xero.AuthFailed, ConnectionUnavailable) as exc:
+    except (outside.Rejected, outside.AuthorizationRevoked) as exc:
         await _log_failure(ctx, job, direction, entity, crm_type, crm_id, external_id, "failed", _describe(exc))
         raise GiveUp(_describe(exc)) from None
     except Exception as exc:  # down, timed out, stale past its retries: the queue's schedule tries again
@@ -234,7 +210,7 @@ async def _attempt(ctx: JobContext, job: Job, entity: str, crm_type: str | None,
 
 def _describe(exc: BaseException) -> str:
     """A failure in words without tokens: the connectors' messages carry the provider's fault, never a header."""
-    text = str(exc) if isinstance(exc, (qbo.QuickBooksError, xero.XeroError, GiveUp)) else ""
+    text = str(exc) if isinstance(exc, (outside.ServiceError, GiveUp)) else ""
     return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
 
 
@@ -276,10 +252,10 @@ async def _set_invoice(session: AsyncSession, deal: Deal, invoice: Remote, provi
     deal.invoice_paid_at = (invoice.paid_at or now) if became_paid else None
     await session.flush()
     if became_paid:
-        emit(session, deal.org_id, "invoice.paid",
-             {"deal_id": deal.id, "provider": provider, "invoice_id": invoice.id, "invoice_number": invoice.number,
-              "paid_at": deal.invoice_paid_at.isoformat(), "amount": _plain(deal.amount), "currency": deal.currency},
-             subject_type="deal", subject_id=deal.id, source=provider)
+        paid = InvoicePaid(deal_id=deal.id, provider=provider, invoice_id=invoice.id, invoice_number=invoice.number,
+                           paid_at=deal.invoice_paid_at.isoformat(), amount=_plain(deal.amount),
+                           currency=deal.currency)
+        emit(session, deal.org_id, INVOICE_PAID, paid, subject_id=deal.id, source=provider)
     return became_paid
 
 

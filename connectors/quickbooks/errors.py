@@ -8,19 +8,23 @@
     ├── AuthFailed      401/403  (label "user-error") refused even after one fresh token: reconnect the company
     └── Unavailable     5xx      (label "failure")   the service or the network failed, after retries
 
-Messages hold Intuit's Fault message and code, never a token or a request body.
+Each is also told in the hub's shared vocabulary (`hub.outside`): RateLimited, Rejected (ValidationFault,
+NotFound), AuthorizationRevoked (AuthFailed), Unavailable. Messages hold Intuit's Fault message and code, never a
+token or a request body.
 """
 
 from __future__ import annotations
+
+from hub import outside
 
 __all__ = ["AuthFailed", "NotFound", "QuickBooksError", "RateLimited", "StaleObject", "Unavailable",
            "ValidationFault"]
 
 
-class QuickBooksError(Exception):
+class QuickBooksError(outside.ServiceError):
     """Base error of the QuickBooks connector."""
 
-    label = "failure"
+    service = "quickbooks"
     status: int | None = None
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
@@ -31,10 +35,9 @@ class QuickBooksError(Exception):
         self.fault_type = fault_type
 
 
-class RateLimited(QuickBooksError):
+class RateLimited(QuickBooksError, outside.RateLimited):
     """HTTP 429: the realm or app is over its request budget."""
 
-    label = "rate-limit"
     status = 429
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw) -> None:
@@ -48,28 +51,25 @@ class StaleObject(QuickBooksError):
     status = 400
 
 
-class ValidationFault(QuickBooksError):
+class ValidationFault(QuickBooksError, outside.Rejected):
     """A 400 ValidationFault: the request is well-formed but the company refuses its content."""
 
-    label = "user-error"
     status = 400
 
 
-class NotFound(QuickBooksError):
+class NotFound(QuickBooksError, outside.Rejected):
     """Fault 610: the object does not exist (or was deleted) in this company."""
 
-    label = "user-error"
     status = 400
 
 
-class AuthFailed(QuickBooksError):
+class AuthFailed(QuickBooksError, outside.AuthorizationRevoked):
     """HTTP 401 even with a freshly issued token: the connection must be authorized again."""
 
-    label = "user-error"
     status = 401
 
 
-class Unavailable(QuickBooksError):
+class Unavailable(QuickBooksError, outside.Unavailable):
     """HTTP 5xx or a network failure that outlasted the retries."""
 
     status = 503

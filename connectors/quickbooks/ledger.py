@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from connectors.accounting.ledger import InvoiceDraft, Party, Remote
-from connectors.quickbooks.client import QuickBooksClient
+from connectors.accounting.ledger import InvoiceDraft, Ledger, LedgerProvider, Party, Remote
+from connectors.quickbooks.client import QuickBooksClient, oauth_tokens
 from connectors.quickbooks.errors import StaleObject
+from connectors.quickbooks.settings import QuickBooksSettings
+from hub.jobs import GiveUp, JobContext
+from oauth import OAuth
+from oauth.models import Connection
 
-__all__ = ["QuickBooksLedger", "request_id"]
+__all__ = ["LEDGER", "QuickBooksLedger", "request_id"]
 
 STALE_RETRIES = 3
 
@@ -101,3 +105,16 @@ def _invoice(invoice: dict[str, Any]) -> Remote:
     total, balance = float(invoice.get("TotalAmt", 0)), float(invoice.get("Balance", 0))
     return Remote(id=str(invoice["Id"]), version=str(invoice.get("SyncToken")), number=invoice.get("DocNumber"),
                   status="paid" if total > 0 and balance <= 0 else "open")
+
+
+async def open_ledger(ctx: JobContext, connection: Connection, attempts: int) -> Ledger:
+    """The ledger of the company (realm) a connection reaches, with tokens from the hub's one refresher."""
+    if not connection.external_account_id:
+        raise GiveUp("the QuickBooks connection names no company (realmId)")
+    config = ctx.config(QuickBooksSettings)
+    tokens = oauth_tokens(ctx.service(OAuth), ctx.sessions, connection.id)
+    return QuickBooksLedger(QuickBooksClient(connection.external_account_id, tokens, attempts=attempts,
+                                             base_url=config.api_url), item_ref=config.item_ref)
+
+
+LEDGER = LedgerProvider("quickbooks", open_ledger)

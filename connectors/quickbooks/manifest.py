@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from connectors.manifest import Manifest, Operation
+from oauth import Provider
 
-__all__ = ["MANIFEST", "MINOR_VERSION", "PRODUCTION_URL", "SANDBOX_URL"]
+__all__ = ["MANIFEST", "MINOR_VERSION", "OAUTH", "PRODUCTION_URL", "SANDBOX_URL"]
 
 # https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features
 PRODUCTION_URL = "https://quickbooks.api.intuit.com"
@@ -14,11 +15,21 @@ SANDBOX_URL = "https://sandbox-quickbooks.api.intuit.com"
 MINOR_VERSION = 75
 
 
+# https://developer.intuit.com/.well-known/openid_configuration/ : access tokens live 60 min, refresh tokens
+# roll (always store the latest one returned); `realmId` on the callback names the company.
+OAUTH = Provider(
+    key="quickbooks", name="QuickBooks Online",
+    authorize_url="https://appcenter.intuit.com/connect/oauth2",
+    token_url="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+    revocation_url="https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+    scopes=("com.intuit.quickbooks.accounting",), account_param="realmId",
+)
+
 MANIFEST = Manifest(
     key="quickbooks",
     name="QuickBooks Online",
-    oauth_provider="quickbooks",  # oauth/_providers.py; `realmId` on the callback names the company
-    scopes=("com.intuit.quickbooks.accounting",),
+    oauth_provider="quickbooks",  # `realmId` on the callback names the company
+    scopes=OAUTH.scopes,
     allowed_hosts=("quickbooks.api.intuit.com", "sandbox-quickbooks.api.intuit.com"),
     base_urls={"production": PRODUCTION_URL, "sandbox": SANDBOX_URL},
     signature_header="intuit-signature",

@@ -11,12 +11,14 @@ from litestar.enums import MediaType
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
-from hub.deps import CatalogDep, Ctx
-from hub.errors import NotFound
-from hub.pagination import newest_first
 from connectors.resthooks import fields, service
 from connectors.resthooks.models import Hook
 from connectors.resthooks.schemas import Choice, HookCreated, HookIn, HookOut, HookPage
+from hub.deps import CatalogDep, Ctx
+from hub.errors import NotFound
+from hub.pagination import newest_first
+from hub.runtime import Hub
+from webhooks.service import Webhooks
 
 __all__ = ["ChoiceController", "HookController", "TriggerController", "read_action_fields"]
 
@@ -37,7 +39,7 @@ class HookController(Controller):
                       "Webhooks). A 410 Gone from the target ends the subscription.")
     async def subscribe(self, ctx: Ctx, request: Request, catalog: CatalogDep,
                         data: JSONBody[HookIn]) -> HookCreated:
-        hook, secret = await service.subscribe(ctx, request.app.state.webhooks, catalog, data)
+        hook, secret = await service.subscribe(ctx, Hub.of(request).service(Webhooks), catalog, data)
         return HookCreated(**msgspec.structs.asdict(_out(hook)), secret=secret)
 
     @get("/", summary="List the organization's hooks")

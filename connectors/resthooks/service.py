@@ -16,13 +16,13 @@ import structlog
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from connectors.resthooks.models import Hook
+from connectors.resthooks.schemas import HookIn
 from hub.catalog import ActionContext, Catalog, Trigger
 from hub.db import new_id, utcnow
 from hub.errors import NotFound, ValidationFailed
 from hub.events.models import Event
 from hub.jobs import Job, JobContext, RetryLater, enqueue
-from connectors.resthooks.models import Hook
-from connectors.resthooks.schemas import HookIn
 from webhooks.fanout import envelope
 from webhooks.health import GONE
 from webhooks.models import Endpoint, Message
@@ -87,7 +87,7 @@ async def retire(session: AsyncSession, hook: Hook, reason: str | None) -> bool:
     return True
 
 
-async def on_events(session: AsyncSession, events: list[Event]) -> None:
+async def on_events(ctx: JobContext, session: AsyncSession, events: list[Event]) -> None:
     """A relay listener: an endpoint disabled because its target answered 410 Gone ends the hook owning it."""
     gone = {(e.org_id, e.data.get("endpoint_id")) for e in events
             if e.type == "endpoint.disabled" and e.data.get("reason") == GONE}

@@ -20,6 +20,7 @@ from hub.catalog import ActionContext
 from hub.errors import HubError
 from hub.records import service
 from hub.records.definitions import ACTIVITIES, DEALS, RESOURCES
+from hub.runtime import Hub
 from hub.tenancy.models import User
 
 __all__ = ["register", "updated_blocks"]
@@ -73,12 +74,12 @@ def updated_blocks(blocks: list[Json], kind: str, record: Json, names: Json, not
     return [*blocks[:at - 1], *fresh, *notes, done(note, f"{prefix}{len(notes) + 1}"), *blocks[end:]][:50]
 
 
-def register(app: AsyncApp, state: Any, track: Callable[[], Any]) -> None:
+def register(app: AsyncApp, hub: Hub, track: Callable[[], Any]) -> None:
     for action_id, act in ACTS.items():
-        app.action(action_id)(_listener(state, track, act))
+        app.action(action_id)(_listener(hub, track, act))
 
 
-def _listener(state: Any, track: Callable[[], Any], act: Act) -> Callable[..., Awaitable[None]]:
+def _listener(hub: Hub, track: Callable[[], Any], act: Act) -> Callable[..., Awaitable[None]]:
     async def on_click(ack: Any, body: Json, action: Json, context: Any, client: Any, respond: Any) -> None:
         async with track():
             await ack()
@@ -87,7 +88,7 @@ def _listener(state: Any, track: Callable[[], Any], act: Act) -> Callable[..., A
             try:
                 if kind not in BUTTONS or not record_id:
                     raise Refusal("This button does not name a CRM record.")
-                async with transaction(state, context["org_id"], context.team_id, slack_user) as ctx:
+                async with transaction(hub, context["org_id"], context.team_id, slack_user) as ctx:
                     user = await acting_user(client, ctx.session, ctx.org_id, slack_user)
                     did = await act(ctx, kind, record_id, user)
                     record = RESOURCES[kind].to_data(await service.get(ctx, RESOURCES[kind], record_id))

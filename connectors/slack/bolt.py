@@ -28,7 +28,9 @@ from connectors.slack import actions, commands
 from connectors.slack.errors import NotConfigured, SignatureRefused
 from connectors.slack.install import Installs, web_client
 from connectors.slack.manifest import EVENTS_PATH
+from connectors.slack.settings import SlackSettings
 from hub.errors import BadRequest
+from hub.runtime import Hub
 
 __all__ = ["MAX_AGE", "NOT_INSTALLED", "ShortRateLimitWait", "Slack"]
 
@@ -54,18 +56,18 @@ class ShortRateLimitWait(AsyncRateLimitErrorRetryHandler):
 
 
 class Slack:
-    """The Slack side of a hub process, in `app.state.slack`: the Bolt app and the work its listeners run."""
+    """The Slack side of a hub process (`hub.service(Slack)`): the Bolt app and the work its listeners run."""
 
-    def __init__(self, state: Any) -> None:
-        self.state, self.settings = state, state.settings
-        self.installs = Installs(state.settings, state.cipher)
+    def __init__(self, hub: Hub) -> None:
+        self.hub, self.config = hub, hub.config(SlackSettings)
+        self.installs = Installs(hub.settings, hub.cipher)
         self._work: set[asyncio.Task[Any]] = set()
         self.bolt = self._bolt() if self.configured else None
         self._handler = AsyncSlackRequestHandler(self.bolt, path=EVENTS_PATH) if self.bolt else None
 
     @property
     def configured(self) -> bool:
-        return bool(self.settings.slack_signing_secret)
+        return bool(self.config.signing_secret)
 
     # -- requests from Slack
     def verify(self, body: bytes, headers: Mapping[str, str], now: float | None = None) -> None:
@@ -80,7 +82,7 @@ class Slack:
         if abs((time.time() if now is None else now) - int(timestamp)) > MAX_AGE:
             raise SignatureRefused("The request is more than five minutes old (or ahead); it may be a "
                                    "replay.")
-        verifier = SignatureVerifier(self.settings.slack_signing_secret)
+        verifier = SignatureVerifier(self.config.signing_secret)
         expected = verifier.generate_signature(timestamp=timestamp, body=body)
         if not expected or not hmac.compare_digest(expected.encode(), signature.encode()):
             raise SignatureRefused("The signature does not match the body; the request was not sent by "
@@ -140,21 +142,21 @@ class Slack:
                 if bots:  # user tokens (`oauth`) are not kept by the hub
                     await self._end(context.team_id, "revoked", "Slack revoked the bot token", bots)
 
-        client = web_client(self.settings)
+        client = web_client(self.config)
         client.retry_handlers.append(ShortRateLimitWait(max_retry_count=1))  # Bolt copies it per request
-        app = AsyncApp(name="crm-hub", signing_secret=self.settings.slack_signing_secret,
+        app = AsyncApp(name="crm-hub", signing_secret=self.config.signing_secret,
                        client=client, authorize=authorize,
                        user_facing_authorize_error_message=NOT_INSTALLED,
                        logger=logging.getLogger("connectors.slack.bolt"))
-        commands.register(app, self.state, self.track)
-        actions.register(app, self.state, self.track)
+        commands.register(app, self.hub, self.track)
+        actions.register(app, self.hub, self.track)
         app.event("app_uninstalled")(uninstalled)
         app.event("tokens_revoked")(revoked)
         return app
 
     async def _authorize(self, enterprise_id: str | None, team_id: str | None, user_id: str | None,
                          context: Any) -> AuthorizeResult | None:
-        async with self.state.sessions() as session:
+        async with self.hub.sessions() as session:
             installation = await self.installs.for_team(session, team_id)
         if installation is None or installation.bot_token_enc is None:
             log.info("slack.request.not_installed", team_id=team_id)
@@ -166,8 +168,5 @@ class Slack:
                                bot_user_id=installation.bot_user_id, bot_token=token)
 
     async def _end(self, team_id: str | None, state: str, reason: str, bots: list[str] | None) -> None:
-        async with self.state.sessions() as session:
-            async with session.begin():
-                await self.installs.end(session, team_id, state=state, reason=reason, bot_user_ids=bots)
-            if session.info.pop("wrote_events", False):
-                self.state.relay.wake()
+        async with self.hub.sessions.begin() as session:
+            await self.installs.end(session, team_id, state=state, reason=reason, bot_user_ids=bots)

@@ -1,4 +1,4 @@
-"""What the Slack connector adds to the catalog (its events) and to the job queue (notifications)."""
+"""What the Slack connector adds to the catalog: its workspace events."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from typing import Literal
 
 import msgspec
 
-from connectors.slack import notify
 from hub.catalog import Catalog, EventType
-from hub.jobs import JobRegistry
 
-__all__ = ["SlackWorkspaceChanged", "register", "register_jobs"]
+__all__ = ["SLACK_INSTALLED", "SLACK_UNINSTALLED", "SlackWorkspaceChanged", "register"]
 
 
 class SlackWorkspaceChanged(msgspec.Struct, kw_only=True):
@@ -27,18 +25,15 @@ _SAMPLE = {"installation_id": "sli_06bqv0e7c1k2m3n4p5q6r7s8t9", "team_id": "T024
            "team_name": "Acme Sales", "state": "installed", "reason": None}
 
 
+SLACK_INSTALLED = EventType(key="slack.installed", payload=SlackWorkspaceChanged, subject="slack_installation",
+                            sample=_SAMPLE, description="An admin installed the Slack app into a workspace.")
+SLACK_UNINSTALLED = EventType(key="slack.uninstalled", payload=SlackWorkspaceChanged, subject="slack_installation",
+                              sample={**_SAMPLE, "state": "uninstalled",
+                                      "reason": "the app was uninstalled from the workspace"},
+                              description="The Slack workspace was disconnected: uninstalled, its token revoked, "
+                                          "or disconnected from the hub.")
+
+
 def register(catalog: Catalog) -> None:
-    catalog.add_event(EventType(key="slack.installed", payload=SlackWorkspaceChanged,
-                                subject="slack_installation", sample=_SAMPLE,
-                                description="An admin installed the Slack app into a workspace."))
-    catalog.add_event(EventType(key="slack.uninstalled", payload=SlackWorkspaceChanged,
-                                subject="slack_installation",
-                                sample={**_SAMPLE, "state": "uninstalled",
-                                        "reason": "the app was uninstalled from the workspace"},
-                                description="The Slack workspace was disconnected: uninstalled, its token "
-                                            "revoked, or disconnected from the hub."))
-
-
-def register_jobs(jobs: JobRegistry) -> None:
-    jobs.kind(notify.KIND, notify.handle)
-    jobs.listen(notify.on_events)
+    catalog.add_event(SLACK_INSTALLED)
+    catalog.add_event(SLACK_UNINSTALLED)

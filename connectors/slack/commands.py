@@ -26,6 +26,7 @@ from hub.errors import HubError
 from hub.records import service
 from hub.records.definitions import DEALS, LEADS, RESOURCES
 from hub.records.models import Company, Contact, Deal, Lead, Pipeline
+from hub.runtime import Hub
 from hub.tenancy.models import User
 
 __all__ = ["FAILED", "HELP", "SUBCOMMANDS", "parse", "register"]
@@ -178,7 +179,7 @@ HELP = "\n".join([
 ])
 
 
-def register(app: AsyncApp, state: Any, track: Callable[[], Any]) -> None:
+def register(app: AsyncApp, hub: Hub, track: Callable[[], Any]) -> None:
     """Listen to `/crm` on the Bolt app; `track()` marks the work a request started, for a clean drain."""
 
     @app.command(COMMAND)
@@ -197,17 +198,17 @@ def register(app: AsyncApp, state: Any, track: Callable[[], Any]) -> None:
                 await ack(response_type="ephemeral", text=f"{problem}\nUsage: {spec.usage}")
                 return
             await ack()
-            message = await _answer(state, context, client, command, spec, args)
+            message = await _answer(hub, context, client, command, spec, args)
             try:
                 await respond(response_type="ephemeral", **message)
             except Exception as exc:  # the response_url expired or Slack is away; nothing more can be said
                 log.warning("slack.command.respond_failed", subcommand=sub, error_class=type(exc).__name__)
 
 
-async def _answer(state: Any, context: Any, client: Any, command: Json, spec: Subcommand, args: str) -> Json:
+async def _answer(hub: Hub, context: Any, client: Any, command: Json, spec: Subcommand, args: str) -> Json:
     org_id, user_id = context["org_id"], command.get("user_id", "")
     try:
-        async with transaction(state, org_id, context.team_id, user_id) as ctx:
+        async with transaction(hub, org_id, context.team_id, user_id) as ctx:
             user = await acting_user(client, ctx.session, org_id, user_id)
             return await spec.run(ctx, user, args)
     except Refusal as exc:

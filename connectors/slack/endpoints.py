@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from connectors.slack.bolt import Slack
 from connectors.slack.errors import NotInstalled, SlackError
 from connectors.slack.manifest import EVENTS_PATH, OAUTH_CALLBACK_PATH
 from connectors.slack.models import Rule
@@ -27,6 +28,7 @@ from hub.db import new_id, utcnow
 from hub.deps import Ctx, provide_session
 from hub.errors import NotFound, PreconditionFailed, problem_response
 from hub.pagination import newest_first
+from hub.runtime import Hub
 
 __all__ = ["SlackController", "slack_router"]
 
@@ -136,12 +138,12 @@ class SlackController(Controller):
           description="Answers Slack's install page for a workspace admin, with a single-use `state` that "
                       "names this organization; Slack sends the admin back to `/slack/oauth/callback`.")
     async def start_install(self, ctx: Ctx, request: Request) -> InstallStarted:
-        url, state, expires_at = await request.app.state.slack.installs.start(ctx)
+        url, state, expires_at = await Hub.of(request).service(Slack).installs.start(ctx)
         return InstallStarted(authorize_url=url, state=state, expires_at=expires_at)
 
     @get("/installation", summary="Read the installed workspace")
     async def read_installation(self, ctx: Ctx, request: Request) -> InstallationOut:
-        installation = await request.app.state.slack.installs.for_org(ctx.session, ctx.org_id)
+        installation = await Hub.of(request).service(Slack).installs.for_org(ctx.session, ctx.org_id)
         if installation is None:
             raise NotInstalled("This organization has no Slack workspace installed.")
         return _out(installation, InstallationOut)
@@ -149,11 +151,11 @@ class SlackController(Controller):
     @delete("/installation", status_code=200, opt={"scope": "admin"}, summary="Disconnect the workspace",
             description="Revokes the bot token at Slack (auth.revoke) and forgets it; notifications stop.")
     async def disconnect(self, ctx: Ctx, request: Request) -> InstallationOut:
-        return _out(await request.app.state.slack.installs.disconnect(ctx), InstallationOut)
+        return _out(await Hub.of(request).service(Slack).installs.disconnect(ctx), InstallationOut)
 
     @post("/rules", status_code=201, summary="Create a notification rule")
     async def create_rule(self, ctx: Ctx, request: Request, data: JSONBody[RuleIn]) -> RuleOut:
-        check_rule(request.app.state.catalog, data.event_type, data.channel, data.conditions)
+        check_rule(Hub.of(request).catalog, data.event_type, data.channel, data.conditions)
         rule = Rule(id=new_id("slr"), org_id=ctx.org_id, name=data.name, event_type=data.event_type,
                     channel=data.channel, conditions=msgspec.to_builtins(data.conditions), active=data.active)
         ctx.session.add(rule)
@@ -176,7 +178,7 @@ class SlackController(Controller):
         rule = await _rule(ctx, rule_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
         conditions = changes.get("conditions", [msgspec.convert(c, Condition) for c in rule.conditions])
-        check_rule(request.app.state.catalog, changes.get("event_type", rule.event_type),
+        check_rule(Hub.of(request).catalog, changes.get("event_type", rule.event_type),
                    changes.get("channel", rule.channel), conditions)
         if "conditions" in changes:
             changes["conditions"] = msgspec.to_builtins(conditions)
@@ -197,7 +199,7 @@ class SlackController(Controller):
                   "`tokens_revoked`), signed by Slack (v0, at most five minutes old) and handed to the Bolt "
                   "app. An unsigned, forged or stale request is refused with 401.")
 async def slack_events(request: Request) -> ASGIApp:
-    slack = request.app.state.slack
+    slack = Hub.of(request).service(Slack)
     body = await request.body()
     slack.verify(body, request.headers)
     return slack.asgi(body)
@@ -209,7 +211,7 @@ async def slack_events(request: Request) -> ASGIApp:
 async def slack_oauth_callback(request: Request, db: NamedDependency[AsyncSession], code: Param = None,
                                oauth_state: StateParam = None, error: Param = None) -> Response[Any]:
     try:
-        installs = request.app.state.slack.installs
+        installs = Hub.of(request).service(Slack).installs
         installation = await installs.complete(db, state=oauth_state, code=code, error=error)
     except SlackError as exc:
         # Answered, not raised: the spent state is committed, so a replay of this callback is refused too.

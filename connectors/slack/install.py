@@ -22,11 +22,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from connectors.slack.catalog import SLACK_INSTALLED, SLACK_UNINSTALLED, SlackWorkspaceChanged
 from connectors.slack.errors import (InstallRefused, NotConfigured, NotInstalled, SlackUnavailable,
                                      WorkspaceTaken)
 from connectors.slack.manifest import OAUTH_CALLBACK_PATH, SCOPES, authorize_url
-from connectors.slack.models import InstallRequest, Installation
-from hub.catalog import ActionContext
+from connectors.slack.models import Installation, InstallRequest
+from connectors.slack.settings import SlackSettings
+from hub.catalog import ActionContext, EventType
 from hub.crypto import Cipher
 from hub.db import new_id, utcnow
 from hub.events.service import emit
@@ -39,9 +41,9 @@ TIMEOUT = 10  # seconds for one Web API call
 log = structlog.get_logger("connectors.slack")
 
 
-def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
+def web_client(config: SlackSettings, token: str | None = None) -> AsyncWebClient:
     """The official client on the configured base URL: the real Slack or a stand-in."""
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=TIMEOUT)
+    return AsyncWebClient(token=token, base_url=config.api_url, timeout=TIMEOUT)
 
 
 def _hash(state: str) -> str:
@@ -54,6 +56,10 @@ class Installs:
 
     settings: Settings
     cipher: Cipher
+
+    @property
+    def config(self) -> SlackSettings:
+        return self.settings.of(SlackSettings)
 
     # -- the store
     def token(self, installation: Installation) -> str:
@@ -84,7 +90,7 @@ class Installs:
         return self.settings.public_url.rstrip("/") + OAUTH_CALLBACK_PATH
 
     def _configured(self) -> None:
-        if not self.settings.slack_client_id:
+        if not self.config.client_id:
             raise NotConfigured("Set HUB_SLACK_CLIENT_ID, HUB_SLACK_CLIENT_SECRET and "
                                 "HUB_SLACK_SIGNING_SECRET to the Slack app's credentials first.")
 
@@ -94,9 +100,9 @@ class Installs:
         now = now or utcnow()
         await ctx.session.execute(delete(InstallRequest).where(InstallRequest.expires_at <= now))
         state = secrets.token_urlsafe(32)
-        generator = AuthorizeUrlGenerator(client_id=self.settings.slack_client_id, scopes=list(SCOPES),
+        generator = AuthorizeUrlGenerator(client_id=self.config.client_id, scopes=list(SCOPES),
                                           redirect_uri=self.redirect_uri,
-                                          authorization_url=authorize_url(self.settings.slack_api_url))
+                                          authorization_url=authorize_url(self.config.api_url))
         expires_at = now + STATE_TTL
         ctx.session.add(InstallRequest(state_hash=_hash(state), org_id=ctx.org_id,
                                        redirect_uri=self.redirect_uri, created_at=now, expires_at=expires_at))
@@ -130,8 +136,8 @@ class Installs:
 
     async def _exchange(self, code: str, redirect_uri: str) -> dict[str, Any]:
         try:
-            answer = await web_client(self.settings).oauth_v2_access(
-                client_id=self.settings.slack_client_id, client_secret=self.settings.slack_client_secret,
+            answer = await web_client(self.config).oauth_v2_access(
+                client_id=self.config.client_id, client_secret=self.config.client_secret,
                 code=code, redirect_uri=redirect_uri)
         except SlackApiError as exc:
             raise InstallRefused(f"Slack refused the install code ({_error(exc)}).") from None
@@ -170,7 +176,7 @@ class Installs:
         except IntegrityError:  # another install of the same workspace or organization won the race
             raise WorkspaceTaken("This workspace or organization was just connected by another "
                                  "install.") from None
-        _emit(session, installation, "slack.installed", None, now)
+        _emit(session, installation, SLACK_INSTALLED, None, now)
         log.info("slack.install.completed", org_id=org_id, installation_id=installation.id)
         return installation
 
@@ -194,7 +200,7 @@ class Installs:
             raise NotInstalled("This organization has no Slack workspace installed.")
         reason = "disconnected by an admin of the organization"
         try:
-            await web_client(self.settings, self.token(installation)).auth_revoke()
+            await web_client(self.config, self.token(installation)).auth_revoke()
         except Exception as exc:  # the token is forgotten here in any case
             why = _error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
             reason += f"; auth.revoke failed ({why})"
@@ -206,7 +212,7 @@ class Installs:
         installation.state, installation.bot_token_enc = state, None
         installation.ended_at, installation.ended_reason, installation.updated_at = now, reason[:200], now
         await session.flush()
-        _emit(session, installation, "slack.uninstalled", reason, now)
+        _emit(session, installation, SLACK_UNINSTALLED, reason, now)
         log.info("slack.install.ended", org_id=installation.org_id, installation_id=installation.id,
                  state=state)
         return installation
@@ -220,9 +226,9 @@ def _error(exc: SlackApiError) -> str:
     return f"HTTP {exc.response.status_code}"
 
 
-def _emit(session: AsyncSession, installation: Installation, type: str, reason: str | None,
-          now: datetime) -> None:
-    data = {"installation_id": installation.id, "team_id": installation.team_id,
-            "team_name": installation.team_name, "state": installation.state, "reason": reason}
-    emit(session, installation.org_id, type, data, subject_type="slack_installation",
-         subject_id=installation.id, occurred_at=now)
+def _emit(session: AsyncSession, installation: Installation, event: EventType[SlackWorkspaceChanged],
+          reason: str | None, now: datetime) -> None:
+    changed = SlackWorkspaceChanged(installation_id=installation.id, team_id=installation.team_id,
+                                    team_name=installation.team_name, state=installation.state,  # type: ignore[arg-type]
+                                    reason=reason)
+    emit(session, installation.org_id, event, changed, subject_id=installation.id, occurred_at=now)

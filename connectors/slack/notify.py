@@ -26,6 +26,7 @@ from connectors.slack.blocks import event_message, lookups
 from connectors.slack.errors import BadRule
 from connectors.slack.install import Installs, web_client
 from connectors.slack.models import Installation, Rule
+from connectors.slack.settings import SlackSettings
 from hub.catalog import Catalog, output_fields
 from hub.events.models import Event
 from hub.jobs import GiveUp, Job, JobContext, RetryLater, enqueue
@@ -112,7 +113,7 @@ def check_rule(catalog: Catalog, event_type: str, channel: str, conditions: list
 
 
 # -- the relay's listener
-async def on_events(session: AsyncSession, events: list[Event]) -> None:
+async def on_events(ctx: JobContext, session: AsyncSession, events: list[Event]) -> None:
     """Queue a `slack.notify` job for each event and each active rule of its own organization it meets."""
     orgs, types = {e.org_id for e in events}, {e.type for e in events}
     rules = (await session.scalars(select(Rule).where(Rule.active.is_(True), Rule.org_id.in_(orgs),
@@ -155,7 +156,7 @@ async def handle(ctx: JobContext, job: Job) -> dict[str, Any]:
     text, blocks = event_message(event["type"], event["data"], names, subject_type=event.get("subject_type"),
                                  subject_id=event.get("subject_id"))
     try:
-        answer = await web_client(ctx.settings, token).chat_postMessage(
+        answer = await web_client(ctx.config(SlackSettings), token).chat_postMessage(
             channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
     except SlackApiError as exc:
         raise _verdict(exc, time.monotonic() - started) from None

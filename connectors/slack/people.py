@@ -8,7 +8,7 @@ of that email may not read or change anything.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import ActionContext
+from hub.runtime import Hub
 from hub.tenancy.auth import Principal
 from hub.tenancy.models import User
 
@@ -57,11 +58,8 @@ def as_principal(org_id: str, team_id: str | None, slack_user_id: str) -> Princi
 
 
 @contextlib.asynccontextmanager
-async def transaction(state: Any, org_id: str, team_id: str | None,
+async def transaction(hub: Hub, org_id: str, team_id: str | None,
                       slack_user_id: str) -> AsyncIterator[ActionContext]:
-    """One transaction, committed when the block ends without an error; the relay is woken for its events."""
-    async with state.sessions() as session:
-        async with session.begin():
-            yield ActionContext(session=session, principal=as_principal(org_id, team_id, slack_user_id))
-        if session.info.pop("wrote_events", False):
-            state.relay.wake()
+    """One unit of work, committed when the block ends without an error."""
+    async with hub.sessions.begin() as session:
+        yield ActionContext(session=session, principal=as_principal(org_id, team_id, slack_user_id), hub=hub)

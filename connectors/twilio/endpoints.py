@@ -8,14 +8,15 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
-from hub.deps import Ctx
-from hub.errors import NotFound
-from hub.pagination import newest_first
 from connectors.twilio.embed import mint
 from connectors.twilio.models import Call
 from connectors.twilio.schemas import (CallIn, CallOut, CallPage, EmbedTokenIn, EmbedTokenOut, TelephonyIn,
                                        TelephonyOut)
 from connectors.twilio.service import call_out, configure, start, telephony, telephony_out
+from hub.deps import Ctx
+from hub.errors import NotFound
+from hub.pagination import newest_first
+from hub.runtime import Hub
 
 __all__ = ["CallController", "TelephonyController"]
 
@@ -31,13 +32,13 @@ class TelephonyController(Controller):
                      "people called, whether calls are recorded, and the rep who takes inbound calls from "
                      "unknown numbers. Give Twilio the answered `voice_url` for the number's incoming calls.")
     async def put_telephony(self, ctx: Ctx, request: Request, data: JSONBody[TelephonyIn]) -> TelephonyOut:
-        settings = await configure(ctx, request.app.state.cipher, data)
-        return telephony_out(settings, request.app.state.settings.public_url)
+        settings = await configure(ctx, Hub.of(request).cipher, data)
+        return telephony_out(settings, Hub.of(request).settings.public_url)
 
     @get("/", summary="Read the telephony settings",
          description="Never the auth token: `auth_token_set` says whether one is stored.")
     async def get_telephony(self, ctx: Ctx, request: Request) -> TelephonyOut:
-        return telephony_out(await telephony(ctx.session, ctx.org_id), request.app.state.settings.public_url)
+        return telephony_out(await telephony(ctx.session, ctx.org_id), Hub.of(request).settings.public_url)
 
     @post("/embed_tokens", status_code=201, summary="Mint a click-to-call token for one rep",
           description="For the CRM's backend, for the rep signed in there: the page includes the answered "

@@ -24,13 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
 
-from hub.db import utcnow
-from hub.deps import provide_session
-from hub.errors import BadRequest, NotFound
 from connectors.twilio import twiml
 from connectors.twilio.errors import BadSignature
 from connectors.twilio.models import Call, Telephony
 from connectors.twilio.service import apply_status, auth_token, dial_ended, hook_url, inbound, locked_call
+from hub.db import utcnow
+from hub.deps import provide_session
+from hub.errors import BadRequest, NotFound
+from hub.runtime import Hub
 
 __all__ = ["SIGNATURE_HEADER", "requested_url", "twilio_router", "verify"]
 
@@ -53,9 +54,9 @@ def verify(url: str, params: Mapping[str, Any], signature: str | None, token: st
 
 async def _checked(request: Request[Any, Any, Any], settings: Telephony) -> Any:
     form = await request.form()
-    state = request.app.state
-    verify(requested_url(state.settings.public_url, request), form, request.headers.get(SIGNATURE_HEADER),
-           auth_token(state.cipher, settings))
+    hub = Hub.of(request)
+    verify(requested_url(hub.settings.public_url, request), form, request.headers.get(SIGNATURE_HEADER),
+           auth_token(hub.cipher, settings))
     if form.get("AccountSid") != settings.account_sid:
         raise BadSignature("The request names another Twilio account than this organization's.")
     return form
@@ -82,7 +83,7 @@ async def connect(request: Request, db: Db, call_id: FromPath[str]) -> Response[
     if call.direction != "outbound" or call.contact_number is None or call.ended_at is not None:
         return _twiml(twiml.hang_up())
     await apply_status(db, call, form, utcnow())
-    action = hook_url(request.app.state.settings.public_url, "calls", call.id, "dial-ended")
+    action = hook_url(Hub.of(request).settings.public_url, "calls", call.id, "dial-ended")
     return _twiml(twiml.connect(call.contact_number, action=action, caller_id=call.caller_id,
                                 record=call.record))
 
@@ -111,7 +112,7 @@ async def _org(db: AsyncSession, org_id: str) -> Telephony:
 async def voice(request: Request, db: Db, org_id: FromPath[str]) -> Response[str]:
     settings = await _org(db, org_id)
     form = await _checked(request, settings)
-    return _twiml(await inbound(db, settings, form, request.app.state.settings.public_url, utcnow()))
+    return _twiml(await inbound(db, settings, form, Hub.of(request).settings.public_url, utcnow()))
 
 
 @post("/orgs/{org_id:str}/status", status_code=204, summary="Status callbacks of the organization's number")

@@ -15,12 +15,13 @@ from typing import Any
 
 import structlog
 
-from hub.db import utcnow
-from hub.jobs import GiveUp, Job, JobContext, RetryLater, enqueue
 from connectors.twilio.client import NotSent, TwilioCalls
 from connectors.twilio.errors import TwilioApiError
 from connectors.twilio.models import FINAL_STATUSES, Call, Telephony
 from connectors.twilio.service import RECONCILE, apply_status, auth_token, fail, hook_url, locked_call
+from connectors.twilio.settings import TwilioSettings
+from hub.db import utcnow
+from hub.jobs import GiveUp, Job, JobContext, RetryLater, enqueue
 
 __all__ = ["place", "reconcile"]
 
@@ -30,8 +31,8 @@ PLACE_WITHIN = timedelta(minutes=2)
 
 
 def _calls(ctx: JobContext, credentials: tuple[str, str]) -> TwilioCalls:
-    settings = ctx.settings
-    return TwilioCalls(*credentials, base_url=settings.twilio_api_url, timeout=settings.twilio_timeout)
+    config = ctx.config(TwilioSettings)
+    return TwilioCalls(*credentials, base_url=config.api_url, timeout=config.timeout)
 
 
 async def place(ctx: JobContext, job: Job) -> dict[str, Any] | None:
@@ -95,7 +96,7 @@ async def _placed(ctx: JobContext, job: Job, call_id: str, answer: dict[str, Any
         if call.status == "pending":
             call.status, call.updated_at = str(answer["status"] or "queued"), utcnow()
         await enqueue(session, job.org_id, RECONCILE, {"call_id": call_id}, key=call_id,
-                      delay=ctx.settings.twilio_reconcile_seconds)
+                      delay=ctx.config(TwilioSettings).reconcile_seconds)
     log.info("twilio.call.placed", call_id=call_id)
     return {"call_sid": answer["sid"], "status": answer["status"]}
 
@@ -132,7 +133,7 @@ async def reconcile(ctx: JobContext, job: Job) -> dict[str, Any] | None:
             raise RetryLater(after=wait, reason=str(exc)) from None
         raise
     if answer["status"] not in FINAL_STATUSES:
-        raise RetryLater(after=ctx.settings.twilio_reconcile_seconds, reason="the call is still under way")
+        raise RetryLater(after=ctx.config(TwilioSettings).reconcile_seconds, reason="the call is still under way")
     async with ctx.sessions.begin() as session:
         locked = await locked_call(session, call_id, job.org_id)
         assert locked is not None

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-__all__ = ["CallCompleted", "CallIn", "CallOut", "CallPage", "EmbedCallIn", "EmbedCallOut", "EmbedTokenIn",
+from hub.catalog import EventType
+
+__all__ = ["CALL_COMPLETED", "CallCompleted", "CallIn", "CallOut", "CallPage", "EmbedCallIn", "EmbedCallOut", "EmbedTokenIn",
            "EmbedTokenOut", "TelephonyIn", "TelephonyOut"]
 
 Id = Annotated[str, Meta(min_length=1, max_length=40)]
@@ -92,6 +94,18 @@ class CallCompleted(msgspec.Struct, kw_only=True):
     call_sid: str | None
     started_at: datetime
     ended_at: datetime
+
+
+CALL_COMPLETED = EventType(
+    key="call.completed", payload=CallCompleted, subject="call",
+    description="A phone call between a rep and a contact ended (connected, busy, no answer, failed or canceled) "
+                "and was logged as an activity on the contact.",
+    sample={"call_id": "cal_06bqv0e7c1k2m3n4p5q6r7s8t9", "direction": "outbound", "outcome": "connected",
+            "status": "completed", "user_id": "usr_06bqv0e7c1k2m3n4p5q6r7s8t9",
+            "contact_id": "con_06bqv0e7c1k2m3n4p5q6r7s8t9", "contact_number": "+14155550199",
+            "duration_seconds": 312, "recording_url": None, "activity_id": "act_06bqv0e7c1k2m3n4p5q6r7s8t9",
+            "call_sid": "CA5ef8732a3c49700934481addd5ce1659", "started_at": "2026-01-15T10:30:00Z",
+            "ended_at": "2026-01-15T10:35:40Z"})
 
 
 class EmbedTokenIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

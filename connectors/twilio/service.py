@@ -18,6 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from connectors.twilio import twiml
+from connectors.twilio.errors import NoPhoneNumber, NotConfigured
+from connectors.twilio.models import FINAL_STATUSES, STATUS_ORDER, Call, Telephony
+from connectors.twilio.schemas import (CALL_COMPLETED, CallCompleted, CallIn, CallOut, TelephonyIn,
+                                       TelephonyOut)
 from hub.catalog import ActionContext
 from hub.crypto import Cipher
 from hub.db import new_id, utcnow
@@ -29,10 +34,6 @@ from hub.records.definitions import ACTIVITIES
 from hub.records.models import Contact
 from hub.tenancy.auth import Principal
 from hub.tenancy.models import User
-from connectors.twilio import twiml
-from connectors.twilio.errors import NoPhoneNumber, NotConfigured
-from connectors.twilio.models import FINAL_STATUSES, STATUS_ORDER, Call, Telephony
-from connectors.twilio.schemas import CallCompleted, CallIn, CallOut, TelephonyIn, TelephonyOut
 
 __all__ = ["OUTCOMES", "PLACE", "RECONCILE", "apply_status", "auth_token", "call_out", "configure",
            "dial_ended", "e164", "fail", "finalize", "hook_url", "inbound", "locked_call", "start",
@@ -226,8 +227,7 @@ async def finalize(session: AsyncSession, call: Call, outcome: str, now: datetim
                             duration_seconds=call.duration_seconds, recording_url=call.recording_url,
                             activity_id=call.activity_id, call_sid=call.call_sid, started_at=call.created_at,
                             ended_at=now)
-    emit(session, call.org_id, "call.completed", msgspec.to_builtins(payload), subject_type="call",
-         subject_id=call.id, occurred_at=now)
+    emit(session, call.org_id, CALL_COMPLETED, payload, subject_id=call.id, occurred_at=now)
     log.info("twilio.call.completed", call_id=call.id, outcome=outcome, direction=call.direction)
 
 

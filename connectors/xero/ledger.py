@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from connectors.accounting.ledger import InvoiceDraft, Party, Remote
-from connectors.xero.client import XeroClient, parse_xero_date
+from connectors.accounting.ledger import InvoiceDraft, Ledger, LedgerProvider, Party, Remote
+from connectors.xero.client import XeroClient, from_refresher, parse_xero_date
+from connectors.xero.settings import XeroSettings
+from hub.jobs import GiveUp, JobContext
+from oauth import OAuth
+from oauth.models import Connection
 
-__all__ = ["XeroLedger", "idempotency_key"]
+__all__ = ["LEDGER", "XeroLedger", "idempotency_key"]
 
 _STATUS = {"PAID": "paid", "VOIDED": "voided", "DELETED": "voided"}
 
@@ -75,3 +79,29 @@ def _invoice(invoice: dict[str, Any]) -> Remote:
     return Remote(id=invoice["InvoiceID"], number=invoice.get("InvoiceNumber"),
                   status=_STATUS.get(invoice.get("Status", ""), "open"),  # type: ignore[arg-type]
                   paid_at=parse_xero_date(paid_on) if paid_on else None)
+
+
+async def open_ledger(ctx: JobContext, connection: Connection, attempts: int) -> Ledger:
+    """The ledger of the organisation a connection syncs with, with tokens from the hub's one refresher."""
+    config = ctx.config(XeroSettings)
+    client = XeroClient(from_refresher(ctx.service(OAuth).refresher, ctx.sessions, connection.id),
+                        base_url=config.api_url, attempts=attempts)
+    tenant = connection.external_account_id or await _only_tenant(ctx, client, connection.id)
+    return XeroLedger(client, tenant, account_code=config.account_code)
+
+
+async def _only_tenant(ctx: JobContext, client: XeroClient, connection_id: str) -> str:
+    """Xero names no organisation on the callback: with exactly one behind the grant, that is the one."""
+    tenants = [t for t in await client.connections() if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+    if len(tenants) != 1:
+        await client.aclose()
+        raise GiveUp(f"the Xero grant reaches {len(tenants)} organisations; choose one with "
+                     f"PUT /v1/connections/{connection_id}/account")
+    async with ctx.sessions.begin() as session:
+        connection = await session.get(Connection, connection_id)
+        if connection is not None and not connection.external_account_id:
+            connection.external_account_id = tenants[0]["tenantId"]
+    return tenants[0]["tenantId"]
+
+
+LEDGER = LedgerProvider("xero", open_ledger)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connectors.manifest import Limits, Manifest, Operation
+from oauth import Provider
 
 __all__ = [
     "API_BASE",
@@ -11,6 +12,7 @@ __all__ = [
     "IDEMPOTENCY_KEY_MAX",
     "INVOICES",
     "MANIFEST",
+    "OAUTH",
     "SIGNATURE_HEADER",
     "TENANT_HEADER",
 ]
@@ -31,13 +33,23 @@ SIGNATURE_HEADER = "x-xero-signature"
 IDEMPOTENCY_KEY_MAX = 128
 
 
+# https://developer.xero.com/documentation/guides/oauth2/auth-flow : access tokens live 30 min; each refresh
+# returns a new refresh token (the old one has a 30 min grace); `offline_access` is what grants refresh tokens.
+OAUTH = Provider(
+    key="xero", name="Xero",
+    authorize_url="https://login.xero.com/identity/connect/authorize",
+    token_url="https://identity.xero.com/connect/token",
+    revocation_url="https://identity.xero.com/connect/revocation",
+    # Granular scopes: new apps may no longer ask for `accounting.transactions`.
+    scopes=("openid", "profile", "email", "offline_access", "accounting.invoices", "accounting.contacts"),
+)
+
 # https://developer.xero.com/faq/limits : per tenant 60/min, 5 concurrent, 5,000/day.
 MANIFEST = Manifest(
     key="xero",
     name="Xero",
     oauth_provider="xero",
-    # Granular scopes: new apps may no longer ask for `accounting.transactions`.
-    scopes=("openid", "profile", "email", "offline_access", "accounting.invoices", "accounting.contacts"),
+    scopes=OAUTH.scopes,
     allowed_hosts=("api.xero.com", "identity.xero.com"),
     base_urls={"production": API_BASE},
     signature_header=SIGNATURE_HEADER,

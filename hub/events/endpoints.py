@@ -9,12 +9,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
+from hub.catalog import Catalog
 from hub.deps import CatalogDep, Ctx
 from hub.errors import NotFound, ValidationFailed
 from hub.events.models import Event
-from hub.catalog import Catalog
 from hub.events.schemas import EventBatch, EventIn, EventList, EventOut, EventPage
-from hub.events.service import emit
+from hub.events.service import append
 from hub.idempotency import Idempotency
 from hub.pagination import narrow, newest_first
 from hub.types import AwareDatetime, with_offset
@@ -40,9 +40,9 @@ def _write(ctx: Ctx, catalog: Catalog, data: EventIn) -> Event:
     except msgspec.ValidationError as exc:
         raise ValidationFailed(f"data does not fit {data.type!r}: {exc}",
                                errors=[{"field": "data", "message": str(exc)}]) from None
-    return emit(ctx.session, ctx.org_id, data.type, msgspec.to_builtins(payload), source="api",
-                subject_type=data.subject_type or declared.subject, subject_id=data.subject_id,
-                occurred_at=data.occurred_at)
+    return append(ctx.session, ctx.org_id, data.type, msgspec.to_builtins(payload), source="api",
+                  subject_type=data.subject_type or declared.subject, subject_id=data.subject_id,
+                  occurred_at=data.occurred_at)
 
 
 class EventController(Controller):

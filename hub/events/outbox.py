@@ -20,12 +20,12 @@ log = structlog.get_logger("hub.outbox")
 
 class Relay:
     """Reads only committed, unrelayed events; a batch is marked relayed in the transaction its consumers
-    write in, so a consumer sees each event once unless that transaction fails, and then again."""
+    write in, so a consumer sees each event once unless that transaction fails, and then again. Woken by a
+    committed unit of work that wrote events; polls every `interval` for other processes'."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], consumers: list[Consumer], *,
-                 batch: int = 500, interval: float = 1.0, after_commit: Callable[[], None] | None = None) -> None:
+                 batch: int = 500, interval: float = 1.0) -> None:
         self.sessions, self.consumers, self.batch, self.interval = sessions, consumers, batch, interval
-        self.after_commit = after_commit
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -43,9 +43,7 @@ class Relay:
                 await consume(session, events)
             await session.execute(update(Event).where(Event.id.in_([e.id for e in events]))
                                   .values(relayed_at=utcnow()))
-        if self.after_commit is not None:
-            self.after_commit()
-        return len(events)
+        return len(events)  # what consumers touched (messages, jobs) is woken by their unit of work
 
     async def run(self) -> None:
         while True:

@@ -15,6 +15,7 @@ from hub.deps import Ctx
 from hub.errors import Conflict, NotFound
 from hub.jobs.models import JobRow
 from hub.pagination import newest_first
+from hub.uow import touch
 
 __all__ = ["JobController", "JobOut", "JobPage"]
 
@@ -77,7 +78,7 @@ class JobController(Controller):
         await ctx.session.execute(update(JobRow).where(JobRow.id == row.id, JobRow.status == "failed")
                                   .values(status="pending", attempts=0, next_attempt_at=now, finished_at=None,
                                           updated_at=now))
-        ctx.session.info["wake_jobs"] = True
+        touch(ctx.session, "jobs")
         await ctx.session.refresh(row)
         return _out(row)
 

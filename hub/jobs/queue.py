@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,8 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hub.db import new_id, utcnow
 from hub.jobs.models import JobRow
 from hub.jobs.registry import Job
+from hub.uow import touch
 
-__all__ = ["claim", "enqueue", "settle_one"]
+__all__ = ["JobQueue", "claim", "enqueue", "settle_one"]
+
+
+@dataclass(frozen=True)
+class JobQueue:
+    """Enqueue for one organization in one unit of work; a kind no module handles is refused at once."""
+
+    session: AsyncSession
+    org_id: str
+    kinds: Collection[str]
+
+    async def enqueue(self, kind: str, payload: dict[str, Any], *, key: str | None = None,
+                      delay: float = 0.0) -> str | None:
+        if kind not in self.kinds:
+            raise ValueError(f"no module handles job kind {kind!r}")
+        return await enqueue(self.session, self.org_id, kind, payload, key=key, delay=delay)
 
 
 async def enqueue(session: AsyncSession, org_id: str, kind: str, payload: dict[str, Any], *,
@@ -31,7 +49,7 @@ async def enqueue(session: AsyncSession, org_id: str, kind: str, payload: dict[s
         index_elements=["org_id", "kind", "key"]).returning(JobRow.id)
     job_id = (await session.execute(statement)).scalar_one_or_none()
     if job_id is not None:
-        session.info["wake_jobs"] = True
+        touch(session, "jobs")
     return job_id
 
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.crypto import Cipher
 from hub.events.models import Event
-from hub.settings import Settings
+from hub.settings import ModuleSettings, Settings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from hub.module import Module
+    from hub.runtime import Hub
 
 __all__ = ["GiveUp", "Handler", "Job", "JobContext", "JobRegistry", "Listener", "RetryLater", "build_registry"]
+
+S = TypeVar("S", bound=ModuleSettings)
+T = TypeVar("T")
 
 
 class RetryLater(Exception):
@@ -40,25 +49,43 @@ class Job:
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a handler may use: the process's shared state (settings, sessions, cipher, oauth, catalog)."""
+    """What a handler may use: its units of work, settings, services, and HTTP clients (`user_http` for any
+    URL a user supplied); work it queues goes through `hub.job_queue(session, org_id)` in its own unit."""
 
-    state: Any
+    hub: Hub
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
-        return self.state.sessions
+        return self.hub.sessions
 
     @property
     def settings(self) -> Settings:
-        return self.state.settings
+        return self.hub.settings
+
+    def config(self, kind: type[S]) -> S:
+        """The settings of the module that declared `kind`."""
+        return self.hub.settings.of(kind)
+
+    def service(self, kind: type[T]) -> T:
+        return self.hub.service(kind)
 
     @property
     def cipher(self) -> Cipher:
-        return self.state.cipher
+        return self.hub.cipher
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self.hub.http
+
+    @property
+    def user_http(self) -> httpx.AsyncClient:
+        return self.hub.user_http
 
 
 Handler = Callable[[JobContext, Job], Awaitable[dict[str, Any] | None]]
-Listener = Callable[[AsyncSession, list[Event]], Awaitable[None]]
+# Sees each committed batch of events inside the relay's transaction: a job it enqueues there exists exactly
+# when the change that caused it committed.
+Listener = Callable[[JobContext, AsyncSession, list[Event]], Awaitable[None]]
 
 
 class JobRegistry:
@@ -76,18 +103,18 @@ class JobRegistry:
     def listen(self, listener: Listener) -> None:
         self.listeners.append(listener)
 
-    async def consume(self, session: AsyncSession, events: list[Event]) -> None:
-        """A relay consumer: every listener sees the batch in the relay's transaction."""
+    async def consume(self, ctx: JobContext, session: AsyncSession, events: list[Event]) -> None:
+        """A relay consumer (with its context bound): every listener sees the batch in the relay's transaction."""
         for listener in self.listeners:
-            await listener(session, events)
+            await listener(ctx, session, events)
 
 
-def build_registry(providers: tuple[str, ...] | None = None) -> JobRegistry:
-    """Every catalog provider that declares `register_jobs(jobs)` adds its kinds and listeners."""
-    from hub.catalog import PROVIDERS
-
+def build_registry(modules: Iterable[Module]) -> JobRegistry:
+    """Every module's job kinds and event listeners."""
     registry = JobRegistry()
-    for path in providers if providers is not None else PROVIDERS:
-        if register := getattr(importlib.import_module(path), "register_jobs", None):
-            register(registry)
+    for module in modules:
+        for kind, handler in module.jobs.items():
+            registry.kind(kind, handler)
+        for listener in module.listeners:
+            registry.listen(listener)
     return registry

@@ -5,21 +5,25 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-
 from prometheus_client import Counter, Histogram
 
+from hub import outside
 from hub.db import utcnow
 from hub.jobs.queue import claim, settle_one
 from hub.jobs.registry import GiveUp, Job, JobContext, JobRegistry, RetryLater
-from webhooks.policy import RetryPolicy
+from hub.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from hub.runtime import Hub
 
 __all__ = ["JobRunner"]
 
 log = structlog.get_logger("hub.jobs")
 JOBS = Counter("hub_jobs_total", "Job attempts by kind and how they ended", ["kind", "outcome"])
+RATE_LIMIT_PAUSE = 60.0  # seconds, when a service limits us without saying for how long
 JOB_SECONDS = Histogram("hub_job_duration_seconds", "Time one job attempt ran", ["kind"],
                         buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
 
@@ -28,10 +32,10 @@ class JobRunner:
     """Runs up to `job_concurrency` jobs at once. Woken when a job is written in this process, and polls
     every `job_poll_seconds` for the rest (other processes' jobs, retries coming due)."""
 
-    def __init__(self, state: Any, registry: JobRegistry) -> None:
-        settings = state.settings
-        self.registry, self.context = registry, JobContext(state)
-        self.sessions = state.sessions
+    def __init__(self, hub: Hub, registry: JobRegistry) -> None:
+        settings = hub.settings
+        self.registry, self.context = registry, JobContext(hub)
+        self.sessions = hub.sessions
         self.policy = RetryPolicy.parse(settings.job_retry_schedule)
         self.concurrency, self.lease = settings.job_concurrency, settings.job_lease_seconds
         self.poll = settings.job_poll_seconds
@@ -96,15 +100,15 @@ class JobRunner:
         try:
             # A run longer than its lease would let another worker take the job; stop it before that.
             result = await asyncio.wait_for(handler(self.context, job), timeout=self.lease * 0.9)
-        except RetryLater as exc:
+        except (RetryLater, outside.RateLimited) as exc:
             # Counted from now, when the service said when: not from when the attempt began.
-            retry_at = utcnow() + timedelta(seconds=exc.after) if job.attempt < self.policy.max_attempts else None
-            await self._settle(job, lease, f"{exc}", retry_at, fields)
-        except GiveUp as exc:
-            await self._settle(job, lease, f"gave up: {exc}", None, fields)
+            after = exc.after if isinstance(exc, RetryLater) else exc.retry_after or RATE_LIMIT_PAUSE
+            retry_at = utcnow() + timedelta(seconds=after) if job.attempt < self.policy.max_attempts else None
+            await self._settle(job, lease, _describe(exc), retry_at, fields)
+        except (GiveUp, outside.Rejected, outside.AuthorizationRevoked) as exc:
+            await self._settle(job, lease, f"gave up: {_describe(exc)}", None, fields)
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            await self._settle(job, lease, error, self.policy.next_attempt(job.attempt, utcnow()), fields)
+            await self._settle(job, lease, _describe(exc), self.policy.next_attempt(job.attempt, utcnow()), fields)
         else:
             JOBS.labels(job.kind, "succeeded").inc()
             if await self._record(job, lease, result=result or None):
@@ -128,3 +132,10 @@ class JobRunner:
         except Exception as exc:  # the lease lapses and the job is run again: handlers are idempotent
             log.warning("jobs.record.failed", job_id=job.id, error_class=type(exc).__name__)
         return False
+
+
+def _describe(exc: BaseException) -> str:
+    """How an attempt ended, in words: a `RetryLater` or `GiveUp` as its handler put it, others with their class."""
+    if isinstance(exc, (RetryLater, GiveUp)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -18,15 +18,15 @@ __all__ = ["settle"]
 async def settle(app: Any, timeout: float = 15.0) -> list[Job]:
     """Relay every committed event, then run jobs until no event is unrelayed and no job is due or held by
     another runner; answers the jobs this call ran. Jobs scheduled for later stay scheduled."""
-    state = app.state
+    hub = app.state.hub
     ran: list[Job] = []
 
     async def until_quiet() -> None:
         while True:
-            while await state.relay.run_once():
+            while await hub.relay.run_once():
                 pass
-            ran.extend(await state.jobs.run_due())
-            async with state.sessions() as session:
+            ran.extend(await hub.jobs.run_due())
+            async with hub.sessions() as session:
                 busy = await session.scalar(select(func.count()).select_from(JobRow).where(
                     JobRow.status == "pending",
                     (JobRow.next_attempt_at <= utcnow()) | JobRow.lease.is_not(None)))

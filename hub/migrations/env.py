@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-import hub.models  # noqa: F401  (registers every table on the metadata)
+from hub.app import MODULES  # importing the modules registers every table on the metadata
 from hub.db import Base
 
 target_metadata = Base.metadata
+assert all(model.__table__.metadata is target_metadata for module in MODULES for model in module.models)
 
 
 def run(connection) -> None:  # type: ignore[no-untyped-def]

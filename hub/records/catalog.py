@@ -6,58 +6,26 @@ from typing import Any
 
 import msgspec
 
-from hub.catalog import Action, ActionContext, Catalog, EventType
+from hub.catalog import Action, ActionContext, Catalog
 from hub.errors import ValidationFailed
 from hub.records import service
-from hub.records.definitions import DEALS, LEADS, RESOURCES
-from hub.records.resource import Resource
+from hub.records.conversion import LEAD_CONVERTED
+from hub.records.deals import DEAL_LOST, DEAL_STAGE_CHANGED, DEAL_WON
+from hub.records.definitions import RESOURCES
+from hub.records.resource import Resource, a_noun
 
 __all__ = ["register"]
-
-DealStageChanged = msgspec.defstruct("DealStageChanged", [("previous_stage", str), ("previous_pipeline_id", str)],
-                                     bases=(DEALS.read,), kw_only=True)
 
 
 def register(catalog: Catalog) -> None:
     for r in RESOURCES.values():
         if r.events:
-            _record_events(catalog, r)
+            for event in (r.created_event, r.updated_event, r.deleted_event):
+                catalog.add_event(event)
         for verb in r.actions:
             catalog.add_action(_ACTIONS[verb](r))
-    deal = DEALS.sample
-    catalog.add_event(EventType(
-        key="deal.stage_changed", description="A deal moved to another stage.", payload=DealStageChanged,
-        subject="deal", sample={**deal, "stage": "negotiation", "previous_stage": "proposal",
-                                "previous_pipeline_id": deal["pipeline_id"]}))
-    closed = "2026-03-02T16:00:00Z"
-    catalog.add_event(EventType(key="deal.won", description="A deal was closed as won.", payload=DEALS.read,
-                                subject="deal", sample={**deal, "status": "won", "closed_at": closed}))
-    catalog.add_event(EventType(key="deal.lost", description="A deal was closed as lost.", payload=DEALS.read,
-                                subject="deal", sample={**deal, "status": "lost", "closed_at": closed,
-                                                        "lost_reason": "Chose a competitor"}))
-    lead = LEADS.sample
-    catalog.add_event(EventType(
-        key="lead.converted", description="A lead was converted into a contact, and maybe a company and deal.",
-        payload=LEADS.read, subject="lead",
-        sample={**lead, "status": "converted", "converted_at": closed, "converted_contact_id": "con_06bqv0e7c1k2",
-                "converted_company_id": "com_06bqv0e7c1k2", "converted_deal_id": "dea_06bqv0e7c1k2"}))
-
-
-def _a(noun: str) -> str:
-    return f"{'An' if noun[0] in 'aeiou' else 'A'} {noun}"
-
-
-def _record_events(catalog: Catalog, r: Resource) -> None:
-    noun = r.name.replace("_", " ")
-    catalog.add_event(EventType(key=f"{r.name}.created", description=f"{_a(noun)} was created.", payload=r.read,
-                                sample=r.sample, subject=r.name))
-    changed = [k for k in r.sample if k not in ("id", "created_at", "updated_at", "version")][:1]
-    catalog.add_event(EventType(
-        key=f"{r.name}.updated", description=f"{_a(noun)} was changed; `previous` holds the old values.",
-        payload=r.updated, subject=r.name,
-        sample={**r.sample, "version": 2, "changed_fields": changed, "previous": {k: r.sample[k] for k in changed}}))
-    catalog.add_event(EventType(key=f"{r.name}.deleted", description=f"{_a(noun)} was deleted; data is its last state.",
-                                payload=r.read, sample=r.sample, subject=r.name))
+    for event in (DEAL_STAGE_CHANGED, DEAL_WON, DEAL_LOST, LEAD_CONVERTED):
+        catalog.add_event(event)
 
 
 def _create(r: Resource) -> Action:
@@ -65,7 +33,7 @@ def _create(r: Resource) -> Action:
         return r.to_read(await service.create(ctx, r, data))
 
     return Action(key=f"{r.name}.create", label=f"Create {r.name.replace('_', ' ')}", kind="create",
-                  description=f"Create {_a(r.name.replace('_', ' ')).lower()}.", input=r.create, output=r.read, handler=handler,
+                  description=f"Create {a_noun(r.name.replace('_', ' ')).lower()}.", input=r.create, output=r.read, handler=handler,
                   scope=r.write_scope)
 
 
@@ -80,7 +48,7 @@ def _update(r: Resource) -> Action:
         return r.to_read(await service.update(ctx, r, data.id, changes))
 
     return Action(key=f"{r.name}.update", label=f"Update {r.name.replace('_', ' ')}", kind="update",
-                  description=f"Change some fields of {_a(r.name.replace('_', ' ')).lower()}.", input=schema, output=r.read,
+                  description=f"Change some fields of {a_noun(r.name.replace('_', ' ')).lower()}.", input=schema, output=r.read,
                   handler=handler, scope=r.write_scope)
 
 

@@ -10,15 +10,22 @@ from litestar import post
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
-from hub.catalog import ActionContext
-from hub.deps import Ctx
+from hub.catalog import ActionContext, EventType
 from hub.db import utcnow
+from hub.deps import Ctx
 from hub.errors import Conflict
 from hub.events.service import emit
 from hub.records import service
 from hub.records.definitions import COMPANIES, CONTACTS, DEALS, LEADS
 
-__all__ = ["LeadConversion", "LeadConverted", "convert", "convert_lead"]
+__all__ = ["LEAD_CONVERTED", "LeadConversion", "LeadConverted", "convert", "convert_lead"]
+
+LEAD_CONVERTED = EventType(
+    key="lead.converted", description="A lead was converted into a contact, and maybe a company and deal.",
+    payload=LEADS.read, subject="lead",
+    sample={**LEADS.sample, "status": "converted", "converted_at": "2026-03-02T16:00:00Z",
+            "converted_contact_id": "con_06bqv0e7c1k2", "converted_company_id": "com_06bqv0e7c1k2",
+            "converted_deal_id": "dea_06bqv0e7c1k2"})
 
 
 class LeadConversion(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -41,7 +48,7 @@ async def convert(ctx: ActionContext, lead_id: str, options: LeadConversion) -> 
     lead = await service.get(ctx, LEADS, lead_id)
     if lead.status == "converted":
         raise Conflict(f"Lead {lead_id!r} was already converted.")
-    before = LEADS.to_data(lead)
+    before = LEADS.to_read(lead)
     company = None
     company_id = options.company_id
     if company_id is None and options.create_company and lead.company_name:
@@ -63,12 +70,11 @@ async def convert(ctx: ActionContext, lead_id: str, options: LeadConversion) -> 
     lead.converted_deal_id = deal.id if deal else None
     lead.updated_at = lead.converted_at
     await ctx.session.flush()
-    after = LEADS.to_data(lead)
-    changed = sorted(k for k in after if after[k] != before.get(k) and k not in ("updated_at", "version"))
-    emit(ctx.session, ctx.org_id, "lead.updated", {**after, "changed_fields": changed,
-                                                  "previous": {k: before[k] for k in changed}},
-         subject_type="lead", subject_id=lead.id)
-    emit(ctx.session, ctx.org_id, "lead.converted", after, subject_type="lead", subject_id=lead.id)
+    after, old = LEADS.to_read(lead), msgspec.to_builtins(before)
+    new = msgspec.to_builtins(after)
+    changed = sorted(k for k in new if new[k] != old.get(k) and k not in ("updated_at", "version"))
+    emit(ctx.session, ctx.org_id, LEADS.updated_event, LEADS.as_updated(after, old, changed), subject_id=lead.id)
+    emit(ctx.session, ctx.org_id, LEAD_CONVERTED, after, subject_id=lead.id)
     return LeadConverted(lead=LEADS.to_read(lead), contact=CONTACTS.to_read(contact),
                          company=COMPANIES.to_read(company) if company else None,
                          deal=DEALS.to_read(deal) if deal else None)

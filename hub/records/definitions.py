@@ -10,11 +10,14 @@ from sqlalchemy import select
 from hub.db import utcnow
 from hub.errors import ValidationFailed
 from hub.records import schemas as s
-from hub.records.models import Activity, Company, Contact, CustomField, Deal, Lead, LineItem, Pipeline, Product
-from hub.records.resource import Hooks, Resource
+from hub.records.deals import DEALS
+from hub.records.models import (Activity, Company, Contact, CustomField, Deal, Lead, LineItem, Pipeline,
+                                Product)
+from hub.records.resource import Hooks, Resource, sample_record
 from hub.tenancy.models import User
 
-__all__ = ["RESOURCES", "normalize_phone"]
+__all__ = ["ACTIVITIES", "COMPANIES", "CONTACTS", "CUSTOM_FIELDS", "DEALS", "LEADS", "LINE_ITEMS", "PIPELINES",
+           "PRODUCTS", "RESOURCES", "USERS", "normalize_phone"]
 
 
 def normalize_phone(value: str | None, region: str = "US") -> str | None:
@@ -77,40 +80,6 @@ class PipelineHooks(Hooks):
                                    errors=[{"field": "stages", "message": "a removed stage has deals"}])
 
 
-class DealHooks(Hooks):
-    """Deals sit in a stage of their pipeline; closing them as won or lost is a domain event."""
-
-    async def prepare(self, ctx: Any, values: dict[str, Any], existing: Any | None) -> None:
-        pipeline_id = values.get("pipeline_id") or getattr(existing, "pipeline_id", None)
-        if pipeline_id is None:
-            pipeline_id = await ctx.session.scalar(select(Pipeline.id).where(
-                Pipeline.org_id == ctx.org_id).order_by(Pipeline.is_default.desc(), Pipeline.id).limit(1))
-            if pipeline_id is None:
-                raise ValidationFailed("The organization has no pipeline; create one first.")
-            values["pipeline_id"] = pipeline_id
-        if "pipeline_id" in values or "stage" in values or existing is None:
-            stages = await ctx.session.scalar(select(Pipeline.stages).where(Pipeline.id == pipeline_id))
-            keys = [st["key"] for st in stages or []]
-            stage = values.get("stage") or getattr(existing, "stage", None) or keys[0]
-            if stage not in keys:
-                raise ValidationFailed(f"Stage {stage!r} is not in the pipeline; choose one of {keys}.",
-                                       errors=[{"field": "stage", "message": "not in pipeline"}])
-            values["stage"] = stage
-        status = values.get("status")
-        if status is not None and status != getattr(existing, "status", None):
-            values["closed_at"] = None if status == "open" else utcnow()
-
-    def domain_events(self, before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, dict]]:
-        events: list[tuple[str, dict]] = []
-        prior = before or {}
-        if before is not None and (before["stage"], before["pipeline_id"]) != (after["stage"], after["pipeline_id"]):
-            events.append(("deal.stage_changed", {"previous_stage": before["stage"],
-                                                  "previous_pipeline_id": before["pipeline_id"]}))
-        if after["status"] in ("won", "lost") and prior.get("status") != after["status"]:
-            events.append((f"deal.{after['status']}", {}))
-        return events
-
-
 class ActivityHooks(Hooks):
     LINKS = ("contact_id", "company_id", "lead_id", "deal_id")
 
@@ -158,25 +127,18 @@ class CustomFieldHooks(Hooks):
 
 
 _SAMPLE_TIME = "2026-01-15T10:30:00Z"
-_META = {"created_at": _SAMPLE_TIME, "updated_at": _SAMPLE_TIME, "version": 1}
-
-
-def _sample(id: str, **fields: Any) -> dict[str, Any]:
-    return {"id": id, **fields, **_META}
-
-
 USERS = Resource(
     name="user", plural="users", model=User, fields=s.UserFields, id_prefix="usr", custom_fields=False,
     description="A member of the organization: a sales rep, manager or admin.",
     filters=("email", "role", "active"), search=("email",), write_scope="admin", hooks=PeopleHooks(),
-    sample=_sample("usr_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Dana Reyes", email="dana@example.com",
+    sample=sample_record("usr_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Dana Reyes", email="dana@example.com",
                    phone="+14155550123", role="rep", active=True),
 )
 COMPANIES = Resource(
     name="company", plural="companies", model=Company, fields=s.CompanyFields, id_prefix="com",
     description="An organization the sales team sells to.", filters=("owner_id", "domain", "industry", "country"),
     search=("name", "domain"), references={"owner_id": User}, actions=("create", "update", "find"), hooks=PeopleHooks(),
-    sample=_sample("com_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Acme Corp", domain="acme.example", industry="Software",
+    sample=sample_record("com_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Acme Corp", domain="acme.example", industry="Software",
                    employee_count=250, annual_revenue="12000000", phone="+14155550100",
                    website="https://acme.example", street="1 Market St", city="San Francisco", region="CA",
                    postal_code="94105", country="US", owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9", custom_fields={}),
@@ -186,7 +148,7 @@ CONTACTS = Resource(
     description="A person at a company.", filters=("email", "phone", "company_id", "owner_id", "country"),
     search=("email", "phone", "last_name"), references={"company_id": Company, "owner_id": User},
     actions=("create", "update", "find"), hooks=ContactHooks(),
-    sample=_sample("con_06bqv0e7c1k2m3n4p5q6r7s8t9", first_name="Ada", last_name="Lovelace",
+    sample=sample_record("con_06bqv0e7c1k2m3n4p5q6r7s8t9", first_name="Ada", last_name="Lovelace",
                    email="ada@acme.example", phone="+14155550199", title="CTO",
                    company_id="com_06bqv0e7c1k2m3n4p5q6r7s8t9", owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9",
                    city="San Francisco", country="US", custom_fields={}),
@@ -196,7 +158,7 @@ LEADS = Resource(
     description="A prospect not yet qualified into a contact and deal.",
     filters=("email", "status", "owner_id", "source"), search=("email",), references={"owner_id": User},
     actions=("create", "update", "find"), hooks=LeadHooks(),
-    sample=_sample("led_06bqv0e7c1k2m3n4p5q6r7s8t9", first_name="Grace", last_name="Hopper",
+    sample=sample_record("led_06bqv0e7c1k2m3n4p5q6r7s8t9", first_name="Grace", last_name="Hopper",
                    email="grace@navy.example", phone="+12025550143", company_name="Navy Labs", title="Director",
                    source="webinar", status="new", owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9", converted_at=None,
                    converted_contact_id=None, converted_company_id=None, converted_deal_id=None, custom_fields={}),
@@ -205,22 +167,8 @@ PIPELINES = Resource(
     name="pipeline", plural="pipelines", model=Pipeline, fields=s.PipelineFields, id_prefix="pip",
     custom_fields=False, events=False, write_scope="admin", hooks=PipelineHooks(),
     description="A sales pipeline and its ordered stages.", filters=("is_default",),
-    sample=_sample("pip_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Sales", is_default=True,
+    sample=sample_record("pip_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Sales", is_default=True,
                    stages=[{"key": "qualification", "label": "Qualification", "probability": 10}]),
-)
-DEALS = Resource(
-    name="deal", plural="deals", model=Deal, fields=s.DealFields, read_only=s.DealReadOnly, id_prefix="dea",
-    description="A sales opportunity moving through a pipeline.",
-    filters=("pipeline_id", "stage", "status", "owner_id", "company_id", "contact_id", "currency"),
-    search=("name",), references={"pipeline_id": Pipeline, "owner_id": User, "company_id": Company,
-                                  "contact_id": Contact},
-    actions=("create", "update", "find"), hooks=DealHooks(),
-    sample=_sample("dea_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Acme Corp: 250 seats",
-                   pipeline_id="pip_06bqv0e7c1k2m3n4p5q6r7s8t9", stage="proposal", amount="48000", currency="USD",
-                   expected_close="2026-03-31", status="open", lost_reason=None,
-                   owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9", company_id="com_06bqv0e7c1k2m3n4p5q6r7s8t9",
-                   contact_id="con_06bqv0e7c1k2m3n4p5q6r7s8t9", closed_at=None, invoice_status=None,
-                   invoice_paid_at=None, custom_fields={}),
 )
 ACTIVITIES = Resource(
     name="activity", plural="activities", model=Activity, fields=s.ActivityFields, id_prefix="act",
@@ -228,7 +176,7 @@ ACTIVITIES = Resource(
     filters=("type", "owner_id", "contact_id", "company_id", "lead_id", "deal_id"),
     references={"owner_id": User, "contact_id": Contact, "company_id": Company, "lead_id": Lead, "deal_id": Deal},
     actions=("create",), hooks=ActivityHooks(),
-    sample=_sample("act_06bqv0e7c1k2m3n4p5q6r7s8t9", type="call", subject="Discovery call", body="Went well.",
+    sample=sample_record("act_06bqv0e7c1k2m3n4p5q6r7s8t9", type="call", subject="Discovery call", body="Went well.",
                    occurred_at=_SAMPLE_TIME, duration_seconds=540, direction="outbound", outcome="connected",
                    owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9", contact_id="con_06bqv0e7c1k2m3n4p5q6r7s8t9",
                    company_id=None, lead_id=None, deal_id="dea_06bqv0e7c1k2m3n4p5q6r7s8t9", custom_fields={}),
@@ -237,7 +185,7 @@ PRODUCTS = Resource(
     name="product", plural="products", model=Product, fields=s.ProductFields, id_prefix="prd",
     description="Something the organization sells, with its list price.", filters=("sku", "active", "currency"),
     search=("sku", "name"),
-    sample=_sample("prd_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Pro seat (annual)", sku="PRO-1Y",
+    sample=sample_record("prd_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Pro seat (annual)", sku="PRO-1Y",
                    description="One seat of the Pro plan for a year.", unit_price="192", currency="USD",
                    active=True, custom_fields={}),
 )
@@ -245,7 +193,7 @@ LINE_ITEMS = Resource(
     name="line_item", plural="line_items", model=LineItem, fields=s.LineItemFields, read_only=s.LineItemReadOnly,
     id_prefix="lin", custom_fields=False, description="A product on a deal, priced when it was added.",
     filters=("deal_id", "product_id"), references={"deal_id": Deal, "product_id": Product}, hooks=LineItemHooks(),
-    sample=_sample("lin_06bqv0e7c1k2m3n4p5q6r7s8t9", deal_id="dea_06bqv0e7c1k2m3n4p5q6r7s8t9",
+    sample=sample_record("lin_06bqv0e7c1k2m3n4p5q6r7s8t9", deal_id="dea_06bqv0e7c1k2m3n4p5q6r7s8t9",
                    product_id="prd_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Pro seat (annual)", quantity="250",
                    unit_price="192", discount_percent="0", amount="48000"),
 )
@@ -253,7 +201,7 @@ CUSTOM_FIELDS = Resource(
     name="custom_field", plural="custom_fields", model=CustomField, fields=s.CustomFieldFields, id_prefix="cfd",
     custom_fields=False, events=False, write_scope="admin", hooks=CustomFieldHooks(),
     description="A typed field an organization adds to one record type.", filters=("record_type",),
-    sample=_sample("cfd_06bqv0e7c1k2m3n4p5q6r7s8t9", record_type="deal", key="region", label="Region",
+    sample=sample_record("cfd_06bqv0e7c1k2m3n4p5q6r7s8t9", record_type="deal", key="region", label="Region",
                    type="select", required=False, options=["EMEA", "AMER", "APAC"]),
 )
 

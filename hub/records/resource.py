@@ -9,9 +9,10 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from hub.catalog import EventType
 from hub.db import Base
 
-__all__ = ["Hooks", "Resource", "derive"]
+__all__ = ["Hooks", "Resource", "a_noun", "derive", "sample_record"]
 
 
 class Hooks:
@@ -20,9 +21,22 @@ class Hooks:
     async def prepare(self, ctx: Any, values: dict[str, Any], existing: Any | None) -> None:
         """Normalize and check `values` (the fields being written) before they are stored."""
 
-    def domain_events(self, before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, dict]]:
-        """Events beyond created/updated, e.g. `deal.won`, as (type, extra data) pairs."""
+    def domain_events(self, before: Any | None, after: Any) -> list[tuple[EventType[Any], msgspec.Struct]]:
+        """Events beyond created/updated/deleted (`deal.won`…) that a write made, as (event, payload) pairs;
+        `before` and `after` are the record's read structs (`before` is None on create)."""
         return []
+
+
+SAMPLE_META = {"created_at": "2026-01-15T10:30:00Z", "updated_at": "2026-01-15T10:30:00Z", "version": 1}
+
+
+def sample_record(id: str, **fields: Any) -> dict[str, Any]:
+    """A record's sample: its id, its fields, and the times and version every record has."""
+    return {"id": id, **fields, **SAMPLE_META}
+
+
+def a_noun(noun: str) -> str:
+    return f"{'An' if noun[0] in 'aeiou' else 'A'} {noun}"
 
 
 @dataclass
@@ -58,6 +72,9 @@ class Resource:
     page: type[msgspec.Struct] = field(init=False)
     updated: type[msgspec.Struct] = field(init=False)
     field_types: dict[str, Any] = field(init=False)
+    created_event: EventType[Any] = field(init=False)
+    updated_event: EventType[Any] = field(init=False)
+    deleted_event: EventType[Any] = field(init=False)
 
     def __post_init__(self) -> None:
         derive(self)
@@ -71,6 +88,11 @@ class Resource:
 
     def to_data(self, row: Any) -> dict[str, Any]:
         return msgspec.to_builtins(self.to_read(row))
+
+    def as_updated(self, after: msgspec.Struct, before: dict[str, Any], changed: list[str]) -> msgspec.Struct:
+        """The `.updated` payload: the record now, the names of the fields that changed and their old values."""
+        return self.updated(**msgspec.structs.asdict(after), changed_fields=changed,
+                            previous={k: before.get(k) for k in changed})
 
 
 def _fields(struct: type[msgspec.Struct] | None) -> list[msgspec.structs.FieldInfo]:
@@ -96,6 +118,21 @@ def derive(r: Resource) -> None:
                                                         ("previous", dict[str, Any])], bases=(r.read,), kw_only=True)
     r.field_types = {f.name: f.type for f in own} | {f.name: f.type for f in _fields(r.read_only)} | {
         "id": str, "created_at": datetime, "updated_at": datetime, "version": int}
+    _events(r)
+
+
+def _events(r: Resource) -> None:
+    """`<name>.created`, `.updated` (with `changed_fields` and `previous`) and `.deleted` (its last state)."""
+    noun = a_noun(r.name.replace("_", " "))
+    changed = [k for k in r.sample if k not in ("id", "created_at", "updated_at", "version")][:1]
+    r.created_event = EventType(key=f"{r.name}.created", description=f"{noun} was created.", payload=r.read,
+                                sample=r.sample, subject=r.name)
+    r.updated_event = EventType(
+        key=f"{r.name}.updated", description=f"{noun} was changed; `previous` holds the old values.",
+        payload=r.updated, subject=r.name,
+        sample={**r.sample, "version": 2, "changed_fields": changed, "previous": {k: r.sample[k] for k in changed}})
+    r.deleted_event = EventType(key=f"{r.name}.deleted", description=f"{noun} was deleted; data is its last state.",
+                                payload=r.read, sample=r.sample, subject=r.name)
 
 
 def _create_field(f: msgspec.structs.FieldInfo) -> tuple:

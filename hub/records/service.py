@@ -64,9 +64,9 @@ async def create(ctx: ActionContext, r: Resource, data: msgspec.Struct) -> Any:
     row = r.model(id=new_id(r.id_prefix), org_id=ctx.org_id, **values)
     ctx.session.add(row)
     await _flush(ctx, r)
-    after = r.to_data(row)
+    after = r.to_read(row)
     if r.events:
-        _emit(ctx, r, f"{r.name}.created", after, row.id)
+        emit(ctx.session, ctx.org_id, r.created_event, after, subject_id=row.id)
     _emit_domain(ctx, r, None, after, row.id)
     return row
 
@@ -80,7 +80,7 @@ async def update(ctx: ActionContext, r: Resource, record_id: str, data: msgspec.
         merged = {**row.custom_fields, **values["custom_fields"]}
         values["custom_fields"] = {k: v for k, v in merged.items() if v is not None}
     await _check(ctx, r, values, row)
-    before = r.to_data(row)
+    before = r.to_read(row)
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     if not changed:
         return row
@@ -88,11 +88,10 @@ async def update(ctx: ActionContext, r: Resource, record_id: str, data: msgspec.
         setattr(row, name, value)
     row.updated_at = utcnow()
     await _flush(ctx, r)
-    after = r.to_data(row)
-    names = sorted(changed)
+    after = r.to_read(row)
     if r.events:
-        _emit(ctx, r, f"{r.name}.updated", {**after, "changed_fields": names,
-                                            "previous": {k: before.get(k) for k in names}}, row.id)
+        payload = r.as_updated(after, msgspec.to_builtins(before), sorted(changed))
+        emit(ctx.session, ctx.org_id, r.updated_event, payload, subject_id=row.id)
     _emit_domain(ctx, r, before, after, row.id)
     return row
 
@@ -100,11 +99,11 @@ async def update(ctx: ActionContext, r: Resource, record_id: str, data: msgspec.
 async def delete(ctx: ActionContext, r: Resource, record_id: str, if_match: int | None = None) -> None:
     row = await get(ctx, r, record_id)
     _precondition(row, if_match)
-    last = r.to_data(row)
+    last = r.to_read(row)
     await ctx.session.delete(row)
     await _flush(ctx, r)
     if r.events:
-        _emit(ctx, r, f"{r.name}.deleted", last, record_id)
+        emit(ctx.session, ctx.org_id, r.deleted_event, last, subject_id=record_id)
 
 
 def _precondition(row: Any, if_match: int | None) -> None:
@@ -164,10 +163,6 @@ def _conflict_detail(r: Resource, exc: IntegrityError) -> str:
     return f"The {r.name.replace('_', ' ')} is still referenced by other records."
 
 
-def _emit(ctx: ActionContext, r: Resource, type: str, data: dict[str, Any], record_id: str) -> None:
-    emit(ctx.session, ctx.org_id, type, data, subject_type=r.name, subject_id=record_id)
-
-
-def _emit_domain(ctx: ActionContext, r: Resource, before: dict | None, after: dict, record_id: str) -> None:
-    for type, extra in r.hooks.domain_events(before, after):
-        _emit(ctx, r, type, {**after, **extra}, record_id)
+def _emit_domain(ctx: ActionContext, r: Resource, before: Any | None, after: Any, record_id: str) -> None:
+    for event, payload in r.hooks.domain_events(before, after):
+        emit(ctx.session, ctx.org_id, event, payload, subject_id=record_id)

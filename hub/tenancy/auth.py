@@ -10,7 +10,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import structlog
 from litestar import Request
@@ -21,11 +21,10 @@ from hub.db import utcnow
 from hub.errors import Forbidden, RateLimited, Unauthorized
 from hub.tenancy.models import ApiKey
 
-__all__ = ["KEY_PREFIX", "KeyCache", "KeyUsage", "OAUTH_TOKEN_PREFIX", "Principal", "RateLimiter", "SCOPES",
-           "authenticate", "hash_secret", "make_key"]
+__all__ = ["KEY_PREFIX", "KeyCache", "KeyUsage", "Principal", "RateLimiter", "SCOPES", "TokenType", "authenticate",
+           "hash_secret", "live_key", "make_key"]
 
 KEY_PREFIX = "hub_"
-OAUTH_TOKEN_PREFIX = "hubat_"  # access tokens the hub issues as an OAuth provider (oauth/server)
 SCOPES = ("read", "write", "admin")
 log = structlog.get_logger("hub.auth")
 
@@ -43,6 +42,16 @@ class Principal:
     def allows(self, scope: str) -> bool:
         """Scopes are ranked: admin includes write, write includes read."""
         return any(SCOPES.index(s) >= SCOPES.index(scope) for s in self.scopes if s in SCOPES)
+
+
+@dataclass(frozen=True)
+class TokenType:
+    """A kind of bearer token besides API keys, told apart by its prefix, that a module issues and resolves
+    (the OAuth provider's access tokens); contributed through `Module.provides`. Never cached, so a revoked
+    token stops at once."""
+
+    prefix: str
+    resolve: Callable[[AsyncSession, str], Awaitable[Principal]]
 
 
 def hash_secret(token: str) -> str:
@@ -132,6 +141,20 @@ class KeyUsage:
                 log.warning("auth.key_usage.flush_failed", error_class=type(exc).__name__)
 
 
+async def live_key(session: AsyncSession, token: str, now: datetime | None = None) -> ApiKey | None:
+    """The API key `token` is, when it is well formed, matches, and is neither revoked nor expired; else None
+    (for sign-in forms, which answer every failure alike)."""
+    ident, sep, _ = token.removeprefix(KEY_PREFIX).partition("_")
+    if not token.startswith(KEY_PREFIX) or not sep or len(token) > 200 or "\x00" in token:
+        return None
+    key = await session.scalar(select(ApiKey).where(ApiKey.prefix == KEY_PREFIX + ident))
+    if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(token)):
+        return None
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= (now or utcnow())):
+        return None
+    return key
+
+
 def _bearer(request: Request[Any, Any, Any]) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -140,11 +163,10 @@ def _bearer(request: Request[Any, Any, Any]) -> str:
     return token.strip()
 
 
-async def _resolve(token: str, session: AsyncSession, cache: KeyCache) -> Principal:
-    if token.startswith(OAUTH_TOKEN_PREFIX):  # never cached: a revoked token stops at once
-        from oauth.server.service import resolve_access_token  # imported late: oauth builds on tenancy
-
-        return await resolve_access_token(session, token)
+async def _resolve(token: str, session: AsyncSession, cache: KeyCache, kinds: list[TokenType]) -> Principal:
+    for kind in kinds:
+        if token.startswith(kind.prefix):
+            return await kind.resolve(session, token)
     ident, sep, _ = token.removeprefix(KEY_PREFIX).partition("_")
     if not token.startswith(KEY_PREFIX) or not sep:
         raise Unauthorized("The API key is malformed.")
@@ -163,15 +185,15 @@ async def _resolve(token: str, session: AsyncSession, cache: KeyCache) -> Princi
 
 async def authenticate(request: Request[Any, Any, Any], session: AsyncSession) -> Principal:
     """Resolve the key, enforce the rate limit and the route's scope."""
-    principal = await _resolve(_bearer(request), session, request.app.state.key_cache)
+    hub = request.app.state.hub
+    principal = await _resolve(_bearer(request), session, hub.key_cache, hub.contributions(TokenType))
     structlog.contextvars.bind_contextvars(org_id=principal.org_id, key_prefix=principal.prefix)
     request.scope["state"]["org_id"] = principal.org_id
-    app_state = request.app.state
-    wait = app_state.rate_limiter.hit(principal.key_id)
+    wait = hub.rate_limiter.hit(principal.key_id)
     if wait is not None:
         raise RateLimited(f"Rate limit exceeded for key {principal.prefix}.",
                           headers={"Retry-After": str(max(1, math.ceil(wait)))})
-    app_state.key_usage.seen(principal.key_id)
+    hub.key_usage.seen(principal.key_id)
     needed = request.route_handler.opt.get("scope") or ("read" if request.method in ("GET", "HEAD") else "write")
     if not principal.allows(needed):
         raise Forbidden(f"This request needs the {needed!r} scope.")

@@ -61,6 +61,6 @@ class ApiKeyController(Controller):
     @delete("/{key_id:str}", summary="Revoke an API key", description="Takes effect on the next request.")
     async def revoke(self, ctx: Ctx, request: Request, key_id: FromPath[str]) -> None:
         key = await service.revoke_key(ctx.session, ctx.org_id, key_id)
-        request.app.state.key_cache.forget(key.prefix)
+        request.app.state.hub.key_cache.forget(key.prefix)
 
 

@@ -21,7 +21,7 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 
-from webhooks.portal import asset_url
+from hub.web import asset_url
 
 __all__ = ["COOKIE", "SCOPE_TEXT", "check_form_token", "form_token", "render"]
 
@@ -48,7 +48,7 @@ def _signers_for(keys: tuple[bytes, ...]) -> _Signers:
 
 
 def _signers(request: Request[Any, Any, Any]) -> _Signers:
-    return _signers_for(tuple(request.app.state.settings.secret_keys))
+    return _signers_for(tuple(request.app.state.hub.settings.secret_keys))
 
 
 def _nonce(request: Request[Any, Any, Any]) -> str | None:
@@ -67,7 +67,7 @@ def form_token(request: Request[Any, Any, Any]) -> tuple[Cookie | None, str]:
     signers, nonce, cookie = _signers(request), _nonce(request), None
     if nonce is None:
         nonce = secrets.token_urlsafe(16)
-        secure = request.url.scheme == "https" or request.app.state.settings.public_url.startswith("https://")
+        secure = request.url.scheme == "https" or request.app.state.hub.settings.public_url.startswith("https://")
         cookie = Cookie(key=COOKIE, value=signers.cookie.dumps(nonce), path="/oauth", max_age=COOKIE_SECONDS,
                         httponly=True, samesite="lax", secure=secure)
     return cookie, signers.csrf.get_signature(nonce).decode()

@@ -6,7 +6,6 @@ as OAuth clients expect; an API request with a bad access token gets the API's 4
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,13 +13,11 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
 from hub.deps import provide_session
-from hub.tenancy.auth import KEY_PREFIX, Principal, hash_secret
-from hub.tenancy.models import ApiKey
+from hub.tenancy.auth import Principal, hash_secret, live_key
 from oauth.server import service
 from oauth.server._consent import SCOPE_TEXT, check_form_token, form_token, render
 from oauth.server.models import AuthorizationCode
@@ -35,7 +32,7 @@ def _hub_request(request: Request[Any, Any, Any], params: list[tuple[str, str]])
     """authlib checks the transport of this URI: the hub's public URL must be https (or loopback)."""
     if any("\x00" in name or "\x00" in value for name, value in params):  # no text column stores NUL
         raise InvalidRequestError("A parameter holds a NUL character.")
-    uri = request.app.state.settings.public_url.rstrip("/") + request.url.path
+    uri = request.app.state.hub.settings.public_url.rstrip("/") + request.url.path
     return HubRequest(request.method, uri, request.headers, params)
 
 
@@ -97,7 +94,7 @@ async def authorize(request: Request, db: Db) -> Response[Any]:
     if form.get("decision") != "approve":
         return _answer(*server.create_authorization_response(hub_request, grant_user=None, grant=grant))
     _, token = form_token(request)
-    key = await _approving_key(db, str(form.get("api_key", "")).strip(), now)
+    key = await live_key(db, str(form.get("api_key", "")).strip(), now)
     if key is None:  # the typed key is not echoed back: it is a secret
         return _consent(grant, token, status=401,
                         error="That API key is not valid, or has been revoked or has expired.")
@@ -110,18 +107,6 @@ async def authorize(request: Request, db: Db) -> Response[Any]:
     answer = server.create_authorization_response(hub_request, grant_user=grantor, grant=grant)
     await service.apply(db, exchange)
     return _answer(*answer)
-
-
-async def _approving_key(db: AsyncSession, token: str, now: Any) -> ApiKey | None:
-    ident, sep, _ = token.removeprefix(KEY_PREFIX).partition("_")
-    if not token.startswith(KEY_PREFIX) or not sep or len(token) > 200 or "\x00" in token:
-        return None
-    key = await db.scalar(select(ApiKey).where(ApiKey.prefix == KEY_PREFIX + ident))
-    if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(token)):
-        return None
-    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
-        return None
-    return key
 
 
 async def _params(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:

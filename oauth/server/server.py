@@ -23,11 +23,13 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from hub.db import new_id
-from hub.tenancy.auth import OAUTH_TOKEN_PREFIX, SCOPES, hash_secret
+from hub.tenancy.auth import SCOPES, hash_secret
 from oauth.server.models import AuthorizationCode, OAuthClient, OAuthToken
 
-__all__ = ["ACCESS_TOKEN_SECONDS", "CODE_SECONDS", "Exchange", "Grantor", "HubRequest", "OAUTH_PARAMS",
+__all__ = ["ACCESS_TOKEN_PREFIX", "ACCESS_TOKEN_SECONDS", "CODE_SECONDS", "Exchange", "Grantor", "HubRequest", "OAUTH_PARAMS",
            "REFRESH_PREFIX", "REFRESH_TOKEN_DAYS", "build_server"]
+
+ACCESS_TOKEN_PREFIX = "hubat_"  # access tokens this provider issues; the API tells them from keys by it
 
 ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_DAYS = 90  # counted from each rotation: a connection in use never expires
@@ -113,7 +115,7 @@ class _Server(AuthorizationServer):
         super().__init__(scopes_supported=list(SCOPES))
         self.exchange = exchange
         self.register_token_generator("default", BearerTokenGenerator(
-            lambda **_: OAUTH_TOKEN_PREFIX + secrets.token_urlsafe(32),
+            lambda **_: ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32),
             lambda **_: REFRESH_PREFIX + secrets.token_urlsafe(48),
             lambda client, grant_type: ACCESS_TOKEN_SECONDS))
         self.register_grant(_CodeGrant, [_S256()])

@@ -18,6 +18,7 @@ from hub.records.definitions import CONTACTS
 from hub.tenancy import service as tenancy
 from hub.tenancy.auth import Principal
 from tests.conftest import Api, make_settings
+from hub.runtime import Hub
 
 
 def _ctx(session: Any, org_id: str) -> ActionContext:
@@ -72,7 +73,7 @@ class TestRelay:
         async def consumer(_session: Any, events: list[Event]) -> None:
             seen.extend(e.id for e in events if e.org_id == api.org_id)
 
-        app.state.relay.consumers.append(consumer)
+        Hub.of(app).relay.consumers.append(consumer)
         try:
             contact = await api.create("contacts", {"first_name": "Ada"})
             await api.patch(f"/v1/contacts/{contact['id']}", {"last_name": "Lovelace"})
@@ -83,7 +84,7 @@ class TestRelay:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.2)  # a second hand-over would show up here
         finally:
-            app.state.relay.consumers.remove(consumer)
+            Hub.of(app).relay.consumers.remove(consumer)
         assert sorted(seen) == sorted(logged) and len(logged) == 2
 
     async def test_a_failing_consumer_keeps_the_events_for_the_next_round(self, quiet: Any) -> None:

@@ -17,6 +17,7 @@ from hub.jobs.models import JobRow
 from hub.jobs.queue import claim, settle_one
 from hub.jobs.testing import settle
 from tests.conftest import Api
+from hub.runtime import Hub
 
 
 class Recorder:
@@ -26,7 +27,7 @@ class Recorder:
         self.kind = f"test.{uuid.uuid4().hex[:8]}"
         self.runs: list[Job] = []
         self.behave = behave
-        app.state.jobs.registry.kind(self.kind, self.handle)
+        Hub.of(app).jobs.registry.kind(self.kind, self.handle)
 
     async def handle(self, ctx: JobContext, job: Job) -> dict[str, Any]:
         assert ctx.settings is not None and ctx.sessions is not None
@@ -37,31 +38,31 @@ class Recorder:
 
 
 async def job_row(app: Litestar, job_id: str) -> JobRow:
-    async with app.state.sessions() as session:
+    async with Hub.of(app).sessions() as session:
         row = await session.get(JobRow, job_id)
         assert row is not None
         return row
 
 
 async def add(app: Litestar, org_id: str, kind: str, payload: dict[str, Any], **kw: Any) -> str | None:
-    async with app.state.sessions.begin() as session:
+    async with Hub.of(app).sessions.begin() as session:
         return await enqueue(session, org_id, kind, payload, **kw)
 
 
 async def test_a_listener_turns_committed_events_into_jobs_that_run_once(app: Litestar, api: Api) -> None:
     recorder = Recorder(app)
 
-    async def on_events(session: Any, events: list[Event]) -> None:
+    async def on_events(ctx: JobContext, session: Any, events: list[Event]) -> None:
         for event in events:
             if event.type == "contact.created" and event.org_id == api.org_id:
                 await enqueue(session, event.org_id, recorder.kind, {"n": event.data["email"]}, key=event.id)
 
-    app.state.jobs.registry.listen(on_events)
+    Hub.of(app).jobs.registry.listen(on_events)
     try:
         await api.create("contacts", {"first_name": "Ada", "email": "ada@jobs.example"})
         await settle(app)
     finally:
-        app.state.jobs.registry.listeners.remove(on_events)
+        Hub.of(app).jobs.registry.listeners.remove(on_events)
     metrics = (await api.client.get("/metrics")).text
     assert f'hub_jobs_total{{kind="{recorder.kind}",outcome="succeeded"}} 1.0' in metrics
     assert f'hub_job_duration_seconds_count{{kind="{recorder.kind}"}} 1.0' in metrics
@@ -73,7 +74,7 @@ async def test_a_listener_turns_committed_events_into_jobs_that_run_once(app: Li
 async def test_a_rolled_back_transaction_queues_nothing_and_a_key_queues_once(app: Litestar, api: Api) -> None:
     recorder = Recorder(app)
     with pytest.raises(RuntimeError):
-        async with app.state.sessions.begin() as session:
+        async with Hub.of(app).sessions.begin() as session:
             await enqueue(session, api.org_id, recorder.kind, {"n": 1})
             raise RuntimeError("the change failed")
     first = await add(app, api.org_id, recorder.kind, {"n": 2}, key="deal_1:invoice")
@@ -136,20 +137,20 @@ async def test_retry_later_waits_exactly_as_asked_and_give_up_fails_at_once(app:
 async def test_a_job_whose_worker_died_is_taken_again_and_the_late_result_is_ignored(app: Litestar,
                                                                                       api: Api) -> None:
     recorder = Recorder(app)
-    app.state.jobs.paused = True  # the server's own runner stays out of this
+    Hub.of(app).jobs.paused = True  # the server's own runner stays out of this
     try:
         job_id = await add(app, api.org_id, recorder.kind, {"n": 1})
         # A worker takes the job with a short lease and dies without a word.
-        taken = await claim(app.state.sessions, [recorder.kind], 10, lease_seconds=0.2)
+        taken = await claim(Hub.of(app).sessions, [recorder.kind], 10, lease_seconds=0.2)
         assert [job.id for job, _ in taken] == [job_id]
         await asyncio.sleep(0.3)
     finally:
-        app.state.jobs.paused = False
+        Hub.of(app).jobs.paused = False
     await settle(app)
     row = await job_row(app, job_id)
     assert (row.status, row.attempts) == ("succeeded", 2)
     dead_job, dead_lease = taken[0]
-    assert await settle_one(app.state.sessions, dead_job, dead_lease, error="late", retry_at=None) is False
+    assert await settle_one(Hub.of(app).sessions, dead_job, dead_lease, error="late", retry_at=None) is False
     assert (await job_row(app, job_id)).status == "succeeded"
 
 
@@ -170,9 +171,9 @@ async def test_two_runners_never_run_one_job_twice(app: Litestar, api: Api) -> N
     recorder = Recorder(app, behave)
     for n in range(60):
         await add(app, api.org_id, recorder.kind, {"n": n})
-    runners = [JobRunner(app.state, app.state.jobs.registry) for _ in range(2)]
+    runners = [JobRunner(Hub.of(app), Hub.of(app).jobs.registry) for _ in range(2)]
     await asyncio.gather(*(runner.run_due() for runner in runners), settle(app))
     assert sorted(job.payload["n"] for job in recorder.runs) == list(range(60))
-    async with app.state.sessions() as session:
+    async with Hub.of(app).sessions() as session:
         rows = (await session.scalars(select(JobRow).where(JobRow.kind == recorder.kind))).all()
     assert {(r.status, r.attempts) for r in rows} == {("succeeded", 1)}

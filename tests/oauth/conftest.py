@@ -12,6 +12,8 @@ from litestar import Litestar
 from oauth import Client, Provider
 from tests.conftest import Api
 from tests.oauth.fake_provider import FakeAuthServer
+from hub.runtime import Hub
+from oauth import OAuth
 
 FAKE = Provider(key="fakebooks", name="Fake Books", authorize_url="/", token_url="/", revocation_url="/",
                 scopes=("accounting", "offline_access"), account_param="realmId")
@@ -19,8 +21,8 @@ FAKE = Provider(key="fakebooks", name="Fake Books", authorize_url="/", token_url
 
 @pytest.fixture
 async def fake(app: Litestar) -> AsyncIterator[FakeAuthServer]:
-    server = await FakeAuthServer(redirect_uri=app.state.oauth.redirect_uri).start()
-    app.state.oauth.registry.register(FAKE.at(server.url), Client(server.client_id, server.client_secret))
+    server = await FakeAuthServer(redirect_uri=Hub.of(app).service(OAuth).redirect_uri).start()
+    Hub.of(app).service(OAuth).registry.register(FAKE.at(server.url), Client(server.client_id, server.client_secret))
     yield server
     await server.stop()
 

@@ -21,6 +21,8 @@ from oauth.models import Connection
 from tests.conftest import Api
 from tests.oauth.conftest import connect
 from tests.oauth.fake_provider import FakeAuthServer
+from hub.runtime import Hub
+from oauth import OAuth
 
 
 async def me(fake: FakeAuthServer, token: str) -> int:
@@ -31,7 +33,7 @@ async def me(fake: FakeAuthServer, token: str) -> int:
 @pytest.fixture
 def fast(app: Litestar) -> object:
     """Retries without real waiting, restored afterwards."""
-    refresher = app.state.oauth.refresher
+    refresher = Hub.of(app).service(OAuth).refresher
     saved = (refresher.backoff, refresher.cooldown, refresher.max_failures, refresher.failing_for)
     refresher.backoff, refresher.cooldown = 0.01, timedelta(0)
     yield refresher
@@ -42,12 +44,12 @@ class TestAccessToken:
     async def test_answers_the_stored_token_while_it_is_fresh(self, app: Litestar, api: Api,
                                                              fake: FakeAuthServer) -> None:
         connection = await connect(api)
-        token = await app.state.oauth.access_token(app.state.sessions, connection["id"])
+        token = await Hub.of(app).service(OAuth).access_token(Hub.of(app).sessions, connection["id"])
         assert await me(fake, token) == 200 and fake.refreshes == 0
 
     async def test_refreshes_a_token_that_expired_mid_use(self, app: Litestar, api: Api,
                                                           fake: FakeAuthServer) -> None:
-        connection, oauth, sessions = await connect(api), app.state.oauth, app.state.sessions
+        connection, oauth, sessions = await connect(api), Hub.of(app).service(OAuth), Hub.of(app).sessions
         token = await oauth.access_token(sessions, connection["id"])
         fake.advance(3601)  # the provider's clock passes the token's expiry while the hub still holds it
         assert await me(fake, token) == 401
@@ -58,16 +60,16 @@ class TestAccessToken:
         assert health["last_refreshed_at"] and health["refresh_failures"] == 0
 
     async def test_refreshes_ahead_of_expiry(self, app: Litestar, api: Api, fake: FakeAuthServer) -> None:
-        connection, oauth = await connect(api), app.state.oauth
-        old = await oauth.access_token(app.state.sessions, connection["id"])
+        connection, oauth = await connect(api), Hub.of(app).service(OAuth)
+        old = await oauth.access_token(Hub.of(app).sessions, connection["id"])
         soon = utcnow() + timedelta(seconds=3600 - 60)  # within the 5-minute margin
-        fresh = await oauth.access_token(app.state.sessions, connection["id"], now=soon)
+        fresh = await oauth.access_token(Hub.of(app).sessions, connection["id"], now=soon)
         assert fresh != old and fake.refreshes == 1
         assert await me(fake, fresh) == 200
 
     async def test_a_quiet_grant_is_refreshed_before_its_refresh_token_lapses(self, app: Litestar, api: Api,
                                                                               fake: FakeAuthServer) -> None:
-        connection, oauth, sessions = await connect(api), app.state.oauth, app.state.sessions
+        connection, oauth, sessions = await connect(api), Hub.of(app).service(OAuth), Hub.of(app).sessions
         assert await oauth.refresh_idle(sessions) == 0 and fake.refreshes == 0  # connected just now
         async with sessions.begin() as session:
             row = await session.get(Connection, connection["id"])
@@ -82,9 +84,9 @@ class TestAccessToken:
                                                  entry: str) -> None:
         """Two processes (two engines); with `refresh` both have already found the token due, as under load."""
         connection = await connect(api)
-        call = getattr(app.state.oauth if entry == "access_token" else app.state.oauth.refresher, entry)
+        call = getattr(Hub.of(app).service(OAuth) if entry == "access_token" else Hub.of(app).service(OAuth).refresher, entry)
         fake.refresh_delay = 0.3  # the second worker arrives while the first refresh is under way
-        engines = [create_engine(app.state.settings) for _ in range(2)]
+        engines = [create_engine(Hub.of(app).settings) for _ in range(2)]
         later = utcnow() + timedelta(hours=1)
         try:
             tokens = await asyncio.gather(*(call(session_factory(e), connection["id"], now=later) for e in engines))
@@ -104,18 +106,18 @@ class TestFailures:
         observability.configure_logging("INFO", "json", stream=stream)
         try:
             with pytest.raises(ConnectionUnavailable, match="invalid_grant"):
-                await app.state.oauth.access_token(app.state.sessions, connection["id"],
+                await Hub.of(app).service(OAuth).access_token(Hub.of(app).sessions, connection["id"],
                                                    now=utcnow() + timedelta(hours=2))
         finally:
             observability.configure_logging("WARNING", "json")
         health = (await api.get(f"/v1/connections/{connection['id']}")).json()
         assert health["state"] == "expired" and "invalid_grant" in health["last_error"]
-        async with app.state.sessions() as session:
+        async with Hub.of(app).sessions() as session:
             data = list(await session.scalars(select(Event.data).where(Event.type == "connection.expired",
                                                                        Event.org_id == api.org_id)))
         assert [d["connection_id"] for d in data] == [connection["id"]]
         with pytest.raises(ConnectionUnavailable, match="expired"):
-            await app.state.oauth.access_token(app.state.sessions, connection["id"])
+            await Hub.of(app).service(OAuth).access_token(Hub.of(app).sessions, connection["id"])
         assert not any(token in stream.getvalue() for token in fake.seen_tokens)
         assert "oauth.connection.expired" in stream.getvalue()
 
@@ -123,32 +125,32 @@ class TestFailures:
                                                                fake: FakeAuthServer, fast: object) -> None:
         connection = await connect(api)
         fake.fail_next = [503, 500]
-        token = await app.state.oauth.access_token(app.state.sessions, connection["id"],
+        token = await Hub.of(app).service(OAuth).access_token(Hub.of(app).sessions, connection["id"],
                                                    now=utcnow() + timedelta(hours=2))
         assert fake.refreshes == 1 and await me(fake, token) == 200
 
     async def test_a_refresh_that_keeps_failing_expires_the_connection(
             self, app: Litestar, api: Api, fake: FakeAuthServer, fast: object) -> None:
-        refresher = app.state.oauth.refresher
+        refresher = Hub.of(app).service(OAuth).refresher
         refresher.max_failures, refresher.failing_for = 2, timedelta(0)
         connection = await connect(api)
         fake.fail_next = [500] * 6
         later = utcnow() + timedelta(hours=2)
         with pytest.raises(ProviderFailed, match="HTTP 500"):
-            await app.state.oauth.access_token(app.state.sessions, connection["id"], now=later)
+            await Hub.of(app).service(OAuth).access_token(Hub.of(app).sessions, connection["id"], now=later)
         health = (await api.get(f"/v1/connections/{connection['id']}")).json()
         assert health["state"] == "connected" and health["refresh_failures"] == 1 and health["failing_since"]
         with pytest.raises(ConnectionUnavailable, match="HTTP 500"):
-            await app.state.oauth.access_token(app.state.sessions, connection["id"], now=later)
+            await Hub.of(app).service(OAuth).access_token(Hub.of(app).sessions, connection["id"], now=later)
         assert (await api.get(f"/v1/connections/{connection['id']}")).json()["state"] == "expired"
 
     async def test_keeps_the_current_token_when_an_early_refresh_fails(
             self, app: Litestar, api: Api, fake: FakeAuthServer, fast: object) -> None:
         connection = await connect(api)
-        old = await app.state.oauth.access_token(app.state.sessions, connection["id"])
+        old = await Hub.of(app).service(OAuth).access_token(Hub.of(app).sessions, connection["id"])
         fake.fail_next = [502] * 3
         soon = utcnow() + timedelta(seconds=3600 - 60)
-        assert await app.state.oauth.access_token(app.state.sessions, connection["id"], now=soon) == old
+        assert await Hub.of(app).service(OAuth).access_token(Hub.of(app).sessions, connection["id"], now=soon) == old
 
 
 class TestTokenStore:

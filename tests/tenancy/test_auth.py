@@ -12,6 +12,7 @@ from hub.app import create_app
 from hub.tenancy.auth import RateLimiter, hash_secret
 from hub.tenancy.models import ApiKey
 from tests.conftest import Api, make_settings, new_org
+from hub.runtime import Hub
 
 
 class TestApiKeys:
@@ -55,7 +56,7 @@ class TestApiKeys:
 
     async def test_records_when_a_key_was_last_used(self, app: Litestar, api: Api) -> None:
         assert (await api.get("/v1/me")).status_code == 200
-        await app.state.key_usage.flush()
+        await Hub.of(app).key_usage.flush()
         keys = (await api.get("/v1/api_keys")).json()["data"]
         assert keys[0]["last_used_at"] is not None
 
@@ -88,5 +89,5 @@ class TestRateLimit:
             assert int(limited.headers["retry-after"]) >= 1
             assert limited.json()["status"] == 429
             assert (await b.get("/v1/me")).status_code == 200
-        await app.state.engine.dispose()
+        await Hub.of(app).engine.dispose()
         await asyncio.sleep(0)

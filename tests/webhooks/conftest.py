@@ -17,7 +17,7 @@ from hub.crypto import Cipher
 from hub.db import create_engine, session_factory, utcnow
 from hub.events.models import Event
 from hub.events.outbox import Relay
-from hub.events.service import emit
+from hub.events.service import append
 from hub.settings import Settings
 from hub.tenancy import service as tenancy
 from hub.tenancy.auth import Principal
@@ -27,7 +27,8 @@ from webhooks.fanout import FanOut
 from webhooks.models import Attempt, Endpoint, Message
 from webhooks.schemas import EndpointIn
 from webhooks.service import Webhooks
-from webhooks.ssrf import Policy
+from webhooks.settings import WebhookSettings
+from hub.net.ssrf import Policy
 from webhooks.worker import Worker
 
 CATALOG = build_catalog()
@@ -59,7 +60,7 @@ class Hub:
         return ActionContext(session, Principal("key_test", self.org_id, "hub_test", frozenset({"admin"})))
 
     def webhooks(self) -> Webhooks:
-        return Webhooks(Cipher.from_settings(self.settings), Policy.parse(self.settings.webhook_allowed_hosts),
+        return Webhooks(Cipher.from_settings(self.settings), Policy.parse(self.settings.of(WebhookSettings).allowed_hosts),
                         CATALOG, timedelta(hours=1))
 
     def worker(self) -> Worker:
@@ -75,9 +76,9 @@ class Hub:
     async def publish(self, count: int = 1) -> list[Message]:
         """Emit `count` events and relay them; answers the new messages, oldest id first."""
         async with self.sessions.begin() as session:
-            ids = [emit(session, self.org_id, "contact.created", {"id": f"con_{i}", "first_name": f"C{i}"}).id
+            ids = [append(session, self.org_id, "contact.created", {"id": f"con_{i}", "first_name": f"C{i}"}).id
                    for i in range(count)]
-        await Relay(self.sessions, [FanOut(self.settings.webhook_max_payload_bytes)]).run_once()
+        await Relay(self.sessions, [FanOut(self.settings.of(WebhookSettings).max_payload_bytes)]).run_once()
         return await self._all(select(Message).where(Message.event_id.in_(ids)).order_by(Message.id))
 
     async def messages(self, endpoint_id: str | None = None) -> list[Message]:

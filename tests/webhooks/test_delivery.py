@@ -12,6 +12,8 @@ from svix.webhooks import Webhook as SvixWebhook
 
 from tests.conftest import Api
 from tests.webhooks.receiver import Receiver, start_receiver
+from hub.runtime import Hub
+from webhooks.worker import Worker
 
 
 @pytest.fixture
@@ -243,7 +245,7 @@ class TestPacingAndMetrics:
         await receiver.wait_for(path, 1)
         [message] = await _messages(api, endpoint_id=endpoint["id"])
         await _settled(api, message["id"], 1)
-        await app.state.worker.observe()
+        await Hub.of(app).service(Worker).observe()
         text = (await client.get("/metrics")).text
         assert 'hub_webhook_attempts_total{outcome="succeeded"}' in text
         assert "hub_webhook_attempt_duration_seconds_bucket" in text

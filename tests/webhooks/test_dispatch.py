@@ -8,6 +8,7 @@ from prometheus_client import REGISTRY
 
 from tests.webhooks.conftest import Hub, _ids
 from webhooks.dispatch import Dispatcher, give_back
+from webhooks.settings import WebhookSettings
 
 
 def _redeliveries() -> float:
@@ -44,7 +45,7 @@ class TestGivingBack:
         dispatcher = Dispatcher(worker)
         dispatcher._take(await worker.claim(500, prefetch=True), asked=None)
         assert sorted(job.message_id for job in dispatcher.ready[endpoint.id]) == _ids(sent)
-        for _ in range(hub.settings.webhook_breaker_failures):
+        for _ in range(hub.settings.of(WebhookSettings).breaker_failures):
             worker.breakers.observe(endpoint.id, False, hub.clock.now)
         await give_back(worker, dispatcher.slots.take_broken(hub.clock.now))
         assert endpoint.id not in dispatcher.ready and worker.inflight[endpoint.id] == 0
@@ -55,7 +56,7 @@ class TestGivingBack:
         await hub.publish(2)
         assert len(await hub.worker().claim(10)) == 2  # a worker that then dies
         before = _redeliveries()
-        hub.clock.advance(seconds=hub.settings.webhook_lease_seconds + 1)
+        hub.clock.advance(seconds=hub.settings.of(WebhookSettings).lease_seconds + 1)
         assert len(await hub.worker().claim(10)) == 2
         assert _redeliveries() - before == 2
 
@@ -110,7 +111,7 @@ class TestPace:
         dispatcher = Dispatcher(worker)
         dispatcher._take(await worker.claim(500, prefetch=True), asked=None)
         held = [job.message_id for job in dispatcher.ready[endpoint.id]]
-        hub.clock.advance(seconds=hub.settings.webhook_lease_seconds / 2 + 1)
+        hub.clock.advance(seconds=hub.settings.of(WebhookSettings).lease_seconds / 2 + 1)
         await give_back(worker, dispatcher.slots.take_late(hub.clock.now))
         assert endpoint.id not in dispatcher.ready and worker.inflight[endpoint.id] == 0
         assert [(await hub.message(i)).leased_until for i in held] == [None] * len(held)

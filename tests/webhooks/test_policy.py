@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from webhooks.policy import DEFAULT_SCHEDULE, RetryPolicy, classify, retry_after_seconds
+from hub.retry import DEFAULT_SCHEDULE, RetryPolicy
+from webhooks.policy import classify, retry_after_seconds
 
 NOW = datetime(2026, 1, 15, 10, 30, tzinfo=timezone.utc)
 

@@ -17,7 +17,7 @@ import pytest
 from hub.catalog import ActionContext, build_catalog
 from hub.crypto import Cipher
 from hub.db import create_engine, session_factory
-from hub.events.service import emit
+from hub.events.service import append
 from hub.tenancy import service as tenancy
 from hub.tenancy.auth import Principal
 from hub.app import create_app
@@ -25,7 +25,7 @@ from tests.conftest import WEBHOOK_TEST_SETTINGS, make_settings, new_org
 from tests.webhooks.receiver import start_receiver
 from webhooks.schemas import EndpointIn
 from webhooks.service import Webhooks
-from webhooks.ssrf import Policy
+from hub.net.ssrf import Policy
 
 
 async def _rabbit_url() -> str:
@@ -46,7 +46,7 @@ def _env(settings: Any) -> dict[str, str]:
     names = ("data_dir", "database_url", "secret_key", "broker_url", "webhook_allowed_hosts", "webhook_retry_schedule",
              "webhook_timeout", "webhook_connect_timeout", "webhook_lease_seconds")
     return {**os.environ, "HUB_LOG_LEVEL": "INFO", "HUB_RELAY_INTERVAL_SECONDS": "0.1",
-            **{f"HUB_{n.upper()}": str(getattr(settings, n)) for n in names}}
+            **{f"HUB_{n.upper()}": settings.to_environ()[f"HUB_{n.upper()}"] for n in names}}
 
 
 class TestWorkerProcess:
@@ -65,7 +65,7 @@ class TestWorkerProcess:
                              timedelta(hours=24))
             await hooks.create(ctx, EndpointIn(url=receiver.url("/w")))
             for i in range(3):
-                emit(session, org.id, "email.opened", {"message_id": f"<{i}@m>", "email": "a@b.example"})
+                append(session, org.id, "email.opened", {"message_id": f"<{i}@m>", "email": "a@b.example"})
         worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=_env(settings),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:

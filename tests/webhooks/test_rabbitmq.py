@@ -28,7 +28,7 @@ from hub.catalog import ActionContext, build_catalog
 from hub.crypto import Cipher
 from hub.db import create_engine, session_factory
 from hub.events.outbox import Relay
-from hub.events.service import emit
+from hub.events.service import append
 from hub.tenancy import service as tenancy
 from hub.tenancy.auth import Principal
 from tests.conftest import IN_CI, WEBHOOK_TEST_SETTINGS, make_settings
@@ -38,7 +38,8 @@ from webhooks.models import Attempt, Endpoint, Message
 from webhooks.rabbitmq import SWEPT, CommitPublisher, RabbitConsumer, RabbitQueue, Sweeper, decode_ids
 from webhooks.schemas import EndpointIn
 from webhooks.service import Webhooks
-from webhooks.ssrf import Policy
+from webhooks.settings import WebhookSettings
+from hub.net.ssrf import Policy
 from webhooks.worker import Worker
 
 RABBIT = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -85,16 +86,16 @@ class Hub:
 
     def relay(self, publish: bool = True) -> Relay:
         """The outbox relay with FanOut; `publish=False` leaves the new messages unpublished."""
-        max_bytes = self.settings.webhook_max_payload_bytes
+        max_bytes = self.settings.of(WebhookSettings).max_payload_bytes
         if not publish:
             return Relay(self.sessions, [FanOut(max_bytes)])
-        return Relay(self.sessions, [FanOut(max_bytes, on_messages=self.publisher), self.publisher])
+        return Relay(self.sessions, [FanOut(max_bytes, on_messages=self.publisher)])
 
     async def events(self, count: int, publish: bool = True) -> list[str]:
         """Emit `count` events, relay them, wait for the publishes; answers the new ids, oldest first."""
         async with self.sessions.begin() as session:
             for i in range(count):
-                emit(session, self.org_id, "email.opened", {"message_id": f"<{uuid.uuid4().hex[:8]}.{i}@m>",
+                append(session, self.org_id, "email.opened", {"message_id": f"<{uuid.uuid4().hex[:8]}.{i}@m>",
                                                             "email": "a@b.example"})
         assert await self.relay(publish).run_once() == count
         await self.publisher.flush()

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from hub.errors import ValidationFailed
-from webhooks.ssrf import (
+from hub.net.ssrf import (
     MAX_URL_LENGTH,
     BlockedAddress,
     GuardedResolver,

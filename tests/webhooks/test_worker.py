@@ -18,6 +18,7 @@ from tests.webhooks.conftest import Hub, _ids
 from webhooks.models import Endpoint, Message
 from webhooks.recording import Result
 from webhooks.service import purge_payloads
+from webhooks.settings import WebhookSettings
 
 
 class TestLeases:
@@ -26,7 +27,7 @@ class TestLeases:
         sent = await hub.publish(2)
         dead = hub.worker()
         assert sorted(job.message_id for job in await dead.claim(10)) == _ids(sent)  # ...and never records
-        lease = hub.settings.webhook_lease_seconds
+        lease = hub.settings.of(WebhookSettings).lease_seconds
         async with hub.worker() as live:
             hub.clock.advance(seconds=lease / 2)
             assert await live.claim(10) == []
@@ -43,7 +44,7 @@ class TestLateResults:
         await hub.endpoint("/late")
         [sent] = await hub.publish()
         [stalled] = await hub.worker().claim(10)  # a worker that stalls past its lease
-        hub.clock.advance(seconds=hub.settings.webhook_lease_seconds + 1)
+        hub.clock.advance(seconds=hub.settings.of(WebhookSettings).lease_seconds + 1)
         async with hub.worker() as live:
             assert await live.run_once() == 1  # another worker takes it and succeeds
             late = Result(stalled, hub.clock.now, 15000, None, None, None, "timeout", None)
@@ -71,7 +72,7 @@ class TestLateResults:
         await hub.endpoint("/late")
         [sent] = await hub.publish()
         [stalled] = await hub.worker().claim(10)
-        hub.clock.advance(seconds=hub.settings.webhook_lease_seconds + 1)
+        hub.clock.advance(seconds=hub.settings.of(WebhookSettings).lease_seconds + 1)
         async with hub.worker() as live:
             [job] = await live.claim(10)
             answered = await live.attempt(job)

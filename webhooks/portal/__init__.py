@@ -1,12 +1,15 @@
-"""The webhook portal: the delivery log and endpoint management as server-rendered pages under `/portal`.
+"""The webhook portal: endpoints with their health, the message log with every attempt, and the event catalog,
+as pages of the hub under `/portal` (`hub.web`). These are the pages a portal link opens."""
 
-`portal_router()` serves the pages, `template_config()` their templates, and `create_portal_link` is the
-JSON API (`POST /v1/portal_links`) through which an admin key mints a link for one organization.
-`asset_url(name)` addresses the portal's stylesheet and script, for other pages that share its look.
-"""
+from pathlib import Path
 
-from webhooks.portal._access import create_portal_link
-from webhooks.portal._render import asset_url, template_config
-from webhooks.portal._router import portal_router
+from hub.module import NavItem
+from webhooks.portal._endpoint_pages import EndpointPages
+from webhooks.portal._message_pages import MessagePages, catalog_page
 
-__all__ = ["asset_url", "create_portal_link", "portal_router", "template_config"]
+__all__ = ["NAV", "PAGES", "TEMPLATES"]
+
+PAGES = (EndpointPages, MessagePages, catalog_page)
+NAV = (NavItem("Endpoints", "/portal/endpoints", links=True), NavItem("Messages", "/portal/messages", links=True),
+       NavItem("Event catalog", "/portal/catalog", links=True))
+TEMPLATES = Path(__file__).parent / "templates"

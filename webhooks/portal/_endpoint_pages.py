@@ -16,10 +16,10 @@ from hub.catalog import ActionContext
 from hub.db import utcnow
 from hub.errors import HubError, PreconditionFailed
 from hub.pagination import newest_first
+from hub.runtime import Hub
+from hub.web import Viewer, page
 from webhooks.models import Endpoint, Message
-from webhooks.portal._auth import Viewer
 from webhooks.portal._forms import EndpointForm, endpoint_form, parse_time, refused
-from webhooks.portal._render import page
 from webhooks.portal._stats import WINDOWS, health, series
 from webhooks.portal._svg import deliveries_chart, latency_chart
 from webhooks.service import Webhooks
@@ -40,7 +40,7 @@ STALE = ("Someone changed this endpoint after you opened this form. Your changes
 
 
 def _hooks(request: Request[Any, Any, Any]) -> Webhooks:
-    return request.app.state.webhooks
+    return Hub.of(request).service(Webhooks)
 
 
 def _ctx(db: AsyncSession, viewer: Viewer) -> ActionContext:
@@ -52,7 +52,7 @@ def _window(value: str) -> str:
 
 
 def _notice(request: Request[Any, Any, Any], code: str, count: str = "") -> str:
-    grace = int(request.app.state.webhooks.secret_grace.total_seconds() // 3600)
+    grace = int(_hooks(request).secret_grace.total_seconds() // 3600)
     return NOTICES.get(code, "").format(count=count if count.isdigit() else "Some", grace=grace)
 
 
@@ -66,6 +66,7 @@ async def _charts(db: AsyncSession, viewer: Viewer, window: str, endpoint_id: st
 
 class EndpointPages(Controller):
     path = "/endpoints"
+    opt = {"links": True}
 
     @get("/", summary="Endpoints with their health")
     async def list_page(self, request: Request, db: Db, viewer: Who, cursor: FromQuery[str | None] = None,
@@ -74,7 +75,7 @@ class EndpointPages(Controller):
         rows, more = await newest_first(db, query, Endpoint.id, "portal.endpoints", cursor, 50)
         states = await health(db, viewer.principal.org_id, [e.id for e in rows], utcnow())
         charts = await _charts(db, viewer, _window(window), None, "all endpoints")
-        return page("endpoints.html", viewer, endpoints=rows, health=states, more=more, cursor=cursor or "",
+        return page("portal/endpoints.html", viewer, endpoints=rows, health=states, more=more, cursor=cursor or "",
                     notice=_notice(request, notice), **charts)
 
     @get("/new", summary="The form for a new endpoint", opt=WRITE)
@@ -174,16 +175,16 @@ class EndpointPages(Controller):
             .order_by(Message.id.desc()).limit(10))).scalars())
         charts = await _charts(db, viewer, window, endpoint.id, "this endpoint")
         context.setdefault("recover_since", (now - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M"))
-        return page("endpoint.html", viewer, status, endpoint=endpoint, out=hooks.out(endpoint),
+        return page("portal/endpoint.html", viewer, status, endpoint=endpoint, out=hooks.out(endpoint),
                     health=(await health(db, viewer.principal.org_id, [endpoint.id], now))[endpoint.id],
                     recent=recent, **charts, **context)
 
     def _form(self, request: Request, viewer: Viewer, form: EndpointForm, endpoint: Endpoint | None,
               status: int = 200) -> Template:
-        catalog = request.app.state.catalog
+        catalog = Hub.of(request).catalog
         nouns: dict[str, list[Any]] = {}
         for key in sorted(catalog.events):
             nouns.setdefault(key.split(".")[0], []).append(catalog.events[key])
         names = _hooks(request).out(endpoint).header_names if endpoint is not None else []
-        return page("endpoint_form.html", viewer, status, form=form, endpoint=endpoint, nouns=nouns,
+        return page("portal/endpoint_form.html", viewer, status, form=form, endpoint=endpoint, nouns=nouns,
                     header_names=names)

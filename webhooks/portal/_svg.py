@@ -1,48 +1,21 @@
-"""Charts drawn on the server as SVG: attempts by outcome as stacked bars, latency percentiles as lines.
-
-Presentation attributes only (no inline style), so the pages' Content-Security-Policy needs no exception;
-colours come from `PALETTE`, which the stylesheet also uses, and every colour passes 4.5:1 on white.
-"""
+"""The delivery charts: attempts by outcome as stacked bars, latency percentiles as lines (`hub.web.svg` draws)."""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Iterable
 
 from markupsafe import Markup, escape
 
+from hub.web.svg import PALETTE, H, W, frame, nice_ceiling
 from webhooks.portal._stats import OUTCOMES, PERCENTILES, Series
 
-__all__ = ["PALETTE", "deliveries_chart", "latency_chart", "nice_ceiling"]
+__all__ = ["deliveries_chart", "latency_chart"]
 
-PALETTE = {"text": "#1f2328", "muted": "#59636e", "grid": "#d1d9e0", "link": "#0550ae", "focus": "#0550ae",
-           "surface": "#f6f8fa", "succeeded": "#1a7f37", "retry": "#9a6700", "failed": "#cf222e",
-           "p50": "#0550ae", "p95": "#8250df", "p99": "#bc4c00",
-           # badges: dark text on a light tint of the same hue
-           "ok_text": "#116329", "ok_tint": "#dafbe1", "warn_text": "#7d4e00", "warn_tint": "#fff8c5",
-           "bad_text": "#a40e26", "bad_tint": "#ffebe9", "idle_tint": "#eef1f4"}
 LABELS = {"succeeded": "succeeded", "retry": "failed, retried", "failed": "failed for good"}
 DASHES = {50: "", 95: "6 3", 99: "2 3"}
-W, H = 640, 250  # in user units; the chart scales to its column, so text is sized for about 500 px
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 16, 40
 PLOT_W, PLOT_H = W - LEFT - RIGHT, H - TOP - BOTTOM
-
-
-def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten at or above `value` (at least 1)."""
-    if value <= 1:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
-
-
-def _frame(ident: str, title: str, desc: str, body: Iterable[str]) -> Markup:
-    return Markup(
-        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{ident}-t {ident}-d" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="15">'
-        f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
-        + "".join(body) + "</svg>")
 
 
 def _axes(series: Series, top: float, unit: str) -> list[str]:
@@ -92,7 +65,7 @@ def deliveries_chart(series: Series, ident: str, subject: str) -> Markup:
         body.append("</g>")
     desc = (f"{series.total} attempts: " + ", ".join(
         f"{sum(c[o] for c in series.counts)} {LABELS[o]}" for o in OUTCOMES) + ".")
-    return _frame(ident, f"Deliveries over time, {subject}", desc, body + _empty(series))
+    return frame(ident, f"Deliveries over time, {subject}", desc, body + _empty(series))
 
 
 def latency_chart(series: Series, ident: str, subject: str) -> Markup:
@@ -115,7 +88,7 @@ def latency_chart(series: Series, ident: str, subject: str) -> Markup:
                             f'</circle>')
     worst = max((v for v in series.latency[99] if v is not None), default=None)
     desc = f"Highest p99 in the period: {worst} ms." if worst is not None else "No attempts in this period."
-    return _frame(ident, f"Latency percentiles (p50, p95, p99), {subject}", desc, body + _empty(series))
+    return frame(ident, f"Latency percentiles (p50, p95, p99), {subject}", desc, body + _empty(series))
 
 
 def _runs(points: list[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:

@@ -7,10 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.events.models import Event
 from webhooks.rabbitmq._consumer import RabbitConsumer
 from webhooks.rabbitmq._queue import PUBLISH_FAILED, RabbitQueue
 from webhooks.rabbitmq._sweeper import Sweeper
@@ -22,13 +19,9 @@ log = structlog.get_logger("webhooks.rabbitmq")
 
 
 class CommitPublisher:
-    """Publishes the messages FanOut wrote once the relay's transaction has committed.
+    """Publishes the messages FanOut wrote once the relay's unit of work has committed::
 
-    A relay consumer listed after the FanOut, which must be made with `on_messages=` this publisher (so that
-    it notes the ids of its pending messages in `session.info["new_messages"]`)::
-
-        publisher = CommitPublisher(queue)
-        Relay(sessions, [FanOut(max_bytes, on_messages=publisher), publisher], ...)
+        Relay(sessions, [FanOut(max_bytes, on_messages=CommitPublisher(queue))], ...)
 
     A publish that fails is logged; the sweeper publishes those messages after its grace period.
     """
@@ -37,16 +30,8 @@ class CommitPublisher:
         self.queue = queue
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def __call__(self, session: AsyncSession, events: list[Event]) -> None:
-        ids = session.info.pop("new_messages", None)
-        if not ids:
-            return
-        ids = list(ids)
-
-        def committed(_session: Any) -> None:
-            self.publish_soon(ids)
-
-        event.listen(session.sync_session, "after_commit", committed, once=True)
+    def __call__(self, ids: list[str]) -> None:
+        self.publish_soon(ids)
 
     def publish_soon(self, ids: list[str]) -> None:
         """Publish in the background (call this only after the rows are committed)."""
@@ -88,7 +73,7 @@ class RabbitBackend:
     def relay_consumers(self, max_payload_bytes: int) -> list[Any]:
         from webhooks.fanout import FanOut
 
-        return [FanOut(max_payload_bytes, on_messages=self.publisher), self.publisher]
+        return [FanOut(max_payload_bytes, on_messages=self.publisher)]
 
     def wake(self) -> None:
         self.sweeper.wake()

@@ -40,7 +40,7 @@ _DROP, _LATER, _PARK = "drop", "later", "park"
 class RabbitConsumer:
     """Runs beside a Worker: consumes ids, claims them through it, delivers, records, then acknowledges.
 
-    Holds messages as the embedded loop does (`webhooks.slots`): at most `settings.webhook_concurrency`
+    Holds messages as the embedded loop does (`webhooks.slots`): at most `HUB_WEBHOOK_CONCURRENCY`
     attempts in flight, each endpoint's room in flight and more leased and waiting. Due ids beyond what an
     endpoint may hold (or behind an in-flight ordered head) are parked in memory, acknowledged, and claimed
     once the endpoint holds half or less; the sweeper covers them if the process dies. Later ids of an
@@ -51,8 +51,8 @@ class RabbitConsumer:
                  batch_wait: float = 0.005, prefetch: int | None = None, max_parked: int = 100_000) -> None:
         self.worker, self.queue = worker, queue
         self.batch_size, self.batch_wait, self.max_parked = batch_size, batch_wait, max_parked
-        self.prefetch = prefetch or 2 * worker.settings.webhook_concurrency
-        self.concurrency = worker.settings.webhook_concurrency
+        self.prefetch = prefetch or 2 * worker.config.concurrency
+        self.concurrency = worker.config.concurrency
         self.stats: Counter[str] = Counter()
         self._incoming: deque[tuple[str, _Delivery]] = deque()
         self._incoming_ids: Counter[str] = Counter()

@@ -18,16 +18,17 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.catalog import ActionContext
-from hub.db import utcnow
-from hub.deps import provide_session
-from hub.errors import NotFound, Unauthorized, ValidationFailed
-from hub.tenancy.auth import Principal
-from hub.tenancy.models import ApiKey, User
 from connectors.twilio.embed._tokens import BadToken, EmbedClaims, embed_signer
 from connectors.twilio.models import Call
 from connectors.twilio.schemas import CallIn, EmbedCallIn, EmbedCallOut, EmbedTokenIn, EmbedTokenOut
 from connectors.twilio.service import start
+from hub.catalog import ActionContext
+from hub.db import utcnow
+from hub.deps import provide_session
+from hub.errors import NotFound, Unauthorized, ValidationFailed
+from hub.runtime import Hub
+from hub.tenancy.auth import Principal
+from hub.tenancy.models import ApiKey, User
 
 __all__ = ["SCRIPT_PATH", "embed_router", "mint"]
 
@@ -50,7 +51,7 @@ async def mint(ctx: ActionContext, request: Request[Any, Any, Any], data: EmbedT
                                errors=[{"field": "user_id", "message": "inactive"}])
     expires_at = datetime.fromtimestamp(int((utcnow() + timedelta(seconds=data.expires_in)).timestamp()),
                                         timezone.utc)
-    settings = request.app.state.settings
+    settings = Hub.of(request).settings
     token = embed_signer(tuple(settings.secret_keys)).sign(
         EmbedClaims(org_id=ctx.org_id, user_id=user.id, key_id=ctx.principal.key_id, expires_at=expires_at))
     script_url = settings.public_url.rstrip("/") + SCRIPT_PATH
@@ -63,7 +64,7 @@ async def _claims(request: Request[Any, Any, Any], db: AsyncSession) -> EmbedCla
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send the calling token as `Authorization: Bearer <token>`.")
     try:
-        claims = embed_signer(tuple(request.app.state.settings.secret_keys)).open(token.strip(), utcnow())
+        claims = embed_signer(tuple(Hub.of(request).settings.secret_keys)).open(token.strip(), utcnow())
     except BadToken as exc:
         raise Unauthorized(str(exc)) from None
     key = await db.get(ApiKey, claims.key_id)

@@ -16,9 +16,12 @@ from connectors.xero.fake import FakeXero
 from hub.app import create_app
 from hub.tenancy import service
 from oauth import Client
-from oauth._providers import QUICKBOOKS, XERO
+from connectors.quickbooks.manifest import OAUTH as QUICKBOOKS
+from connectors.xero.manifest import OAUTH as XERO
 from tests.conftest import JOB_TEST_SETTINGS, Api, make_settings, serving
 from tests.oauth.fake_provider import FakeAuthServer
+from hub.runtime import Hub
+from oauth import OAuth
 
 REALM = "9130350000000001"
 VERIFIER, XERO_KEY = "intuit-verifier-token", "xero-webhook-key"
@@ -34,7 +37,7 @@ class World:
     xero: FakeXero
 
     async def org(self, name: str = "Acme") -> Api:
-        async with self.app.state.sessions.begin() as session:
+        async with Hub.of(self.app).sessions.begin() as session:
             org, token = await service.create_org(session, f"{name} {uuid.uuid4().hex[:6]}")
         return Api(self.client, org.id, token)
 
@@ -51,18 +54,18 @@ async def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Async
                                    quickbooks_webhook_verifier=VERIFIER, xero_webhook_key=XERO_KEY,
                                    rate_limit_per_minute=100_000, rate_limit_burst=10_000)
     app = create_app(settings)
-    intuit.redirect_uri = xero_identity.redirect_uri = app.state.oauth.redirect_uri
-    use_identity_servers(app.state, intuit, xero_identity)
+    intuit.redirect_uri = xero_identity.redirect_uri = Hub.of(app).service(OAuth).redirect_uri
+    use_identity_servers(Hub.of(app), intuit, xero_identity)
     async with serving(app) as client:
         yield World(app, client, intuit, xero_identity, qbo, xero)
     for fake in (qbo, xero, intuit, xero_identity):
         await fake.stop()
 
 
-def use_identity_servers(state: Any, intuit: FakeAuthServer, xero_identity: FakeAuthServer) -> None:
+def use_identity_servers(hub: Hub, intuit: FakeAuthServer, xero_identity: FakeAuthServer) -> None:
     """Point a hub process's QuickBooks and Xero providers at the loopback authorization servers."""
     for server, provider in ((intuit, QUICKBOOKS), (xero_identity, XERO)):
-        state.oauth.registry.register(provider.at(server.url), Client(server.client_id, server.client_secret))
+        hub.service(OAuth).registry.register(provider.at(server.url), Client(server.client_id, server.client_secret))
 
 
 async def connect(api: Api, provider: str) -> dict[str, Any]:

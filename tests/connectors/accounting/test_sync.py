@@ -11,6 +11,7 @@ from hub.jobs.queue import claim
 from hub.jobs.testing import settle
 from tests.conftest import Api
 from tests.connectors.accounting.conftest import REALM, World, connect, use_identity_servers, won_deal
+from hub.runtime import Hub
 
 
 async def jobs(api: Api, kind: str) -> list[dict]:
@@ -140,26 +141,26 @@ async def test_an_access_token_that_expires_mid_sync_is_refreshed_once(world: Wo
 
 
 async def test_two_workers_refreshing_one_connection_spend_one_refresh(world: World) -> None:
-    from hub.app import build_state
+    from hub.app import MODULES
 
     api = await world.org()
     await connect(api, "quickbooks")
     # A second worker process on the same database, with its own engine and refresher.
-    other = build_state(world.app.state.settings, world.app.state.catalog)
+    other = Hub(Hub.of(world.app).settings, MODULES)
     use_identity_servers(other, world.intuit, world.xero_identity)
-    world.app.state.jobs.paused = True  # this test claims by hand, one job for each worker
+    Hub.of(world.app).jobs.paused = True  # this test claims by hand, one job for each worker
     first, second = await won_deal(api, company="Initech"), await won_deal(api, company="Globex")
-    while await world.app.state.relay.run_once():
+    while await Hub.of(world.app).relay.run_once():
         pass
     refreshes = world.intuit.refreshes
     world.intuit.advance(3700)
     try:
-        runners = (world.app.state.jobs, other.jobs)
+        runners = (Hub.of(world.app).jobs, other.jobs)
         taken = [await claim(r.sessions, ["accounting.invoice"], 1, 60.0) for r in runners]
         assert all(len(t) == 1 for t in taken)
         await asyncio.gather(*(r.attempt(*t[0]) for r, t in zip(runners, taken)))
     finally:
-        world.app.state.jobs.paused = False
+        Hub.of(world.app).jobs.paused = False
         world.intuit.advance(-3700)
         await other.engine.dispose()
     assert world.intuit.refreshes == refreshes + 1

@@ -5,8 +5,7 @@ from __future__ import annotations
 import connectors.quickbooks as package
 from connectors.quickbooks import errors
 from connectors.quickbooks.client import QuickBooksClient
-from connectors.quickbooks.manifest import MANIFEST
-from oauth._providers import PROVIDERS
+from connectors.quickbooks.manifest import MANIFEST, OAUTH
 
 
 class TestSurface:
@@ -25,7 +24,8 @@ class TestSurface:
 
 class TestManifest:
     def test_oauth_provider_and_scopes_match_the_declared_provider(self) -> None:
-        provider = PROVIDERS[MANIFEST.oauth_provider]
+        provider = OAUTH
+        assert provider.key == MANIFEST.oauth_provider
         assert set(MANIFEST.scopes) <= set(provider.scopes) and provider.account_param == "realmId"
 
     def test_base_urls_are_on_allowed_hosts(self) -> None:

@@ -16,6 +16,7 @@ from hub.tenancy import service as tenancy
 from tests.conftest import WEBHOOK_TEST_SETTINGS, Api, make_settings, serving
 from tests.connectors.resthooks.conftest import hook_path, hooks, subscribe, until, verified
 from tests.webhooks.receiver import Receiver
+from hub.runtime import Hub
 
 
 async def _log(api: Api, endpoint_id: str) -> list[dict[str, Any]]:
@@ -152,7 +153,7 @@ async def small_hub(backend: str, tmp_path: Any) -> AsyncIterator[tuple[Litestar
                                              **WEBHOOK_TEST_SETTINGS)
     app = create_app(settings)
     async with serving(app) as client:
-        async with app.state.sessions.begin() as session:
+        async with Hub.of(app).sessions.begin() as session:
             org, key = await tenancy.create_org(session, "Small")
         yield app, Api(client, org.id, key)
 
@@ -179,8 +180,8 @@ class TestLimits:
 
         for n in range(3):
             await api.create("contacts", {"first_name": f"C{n}"})
-        found = app.state.catalog.triggers["contact.created"]
-        async with app.state.sessions() as session:
+        found = Hub.of(app).catalog.triggers["contact.created"]
+        async with Hub.of(app).sessions() as session:
             whole = msgspec.json.decode(await service.poll(session, api.org_id, found, 10))
             sizes = [len(msgspec.json.encode(item)) for item in whole]
             cut = msgspec.json.decode(await service.poll(session, api.org_id, found, 10,

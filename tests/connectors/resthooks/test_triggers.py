@@ -9,6 +9,7 @@ from litestar import Litestar
 from tests.conftest import Api
 from tests.connectors.resthooks.conftest import hook_path, subscribe, verified
 from tests.webhooks.receiver import Receiver
+from hub.runtime import Hub
 
 ENVELOPE = {"id", "type", "timestamp", "data"}
 
@@ -42,7 +43,7 @@ class TestSamples:
                                                                                api: Api) -> None:
         [item] = await _list(api, "deal.won", "samples")
         assert set(item) == ENVELOPE and item["id"] and item["type"] == "deal.won"
-        assert item["data"] == app.state.catalog.triggers["deal.won"].sample
+        assert item["data"] == Hub.of(app).catalog.triggers["deal.won"].sample
 
     async def test_another_organizations_events_are_not_samples(self, api: Api, other: Api) -> None:
         await other.create("contacts", {"first_name": "Theirs"})

@@ -16,6 +16,8 @@ from hub.app import create_app
 from hub.jobs.testing import settle
 from hub.settings import Settings
 from tests.conftest import JOB_TEST_SETTINGS, Api, make_settings, new_org, serving
+from hub.runtime import Hub
+from connectors.slack import Slack
 
 EVENTS = "/slack/events"
 
@@ -65,7 +67,7 @@ class Installed:
     async def send(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
         """Post what Slack would post, and wait for the work it started after acknowledging."""
         answer = await self.client.post(EVENTS, content=body, headers=headers)
-        await self.hub.state.slack.drain()
+        await Hub.of(self.hub).service(Slack).drain()
         return answer
 
     async def command(self, text: str, user: str | None = None) -> httpx.Response:

@@ -11,6 +11,8 @@ from litestar import Litestar
 
 from connectors.slack.fake import FakeSlack
 from tests.connectors.slack.conftest import Installed, install, new_team
+from hub.runtime import Hub
+from connectors.slack import Slack
 
 
 def _said(message: dict) -> str:
@@ -159,7 +161,7 @@ class TestWhoMayAsk:
         team_id = new_team(fake_slack, "Stray")
         body, headers = fake_slack.command(team_id, "U0STRAY001", "find x")
         answer = await hub_client.post("/slack/events", content=body, headers=headers)
-        await hub.state.slack.drain()
+        await Hub.of(hub).service(Slack).drain()
         assert answer.status_code == 200
         said = next(r for r in reversed(fake_slack.responses) if f"/{team_id}/" in r["url"])
         assert "not connected to a CRM organization" in said["text"]

@@ -18,10 +18,11 @@ from hub.tenancy import service
 from tests.conftest import Api, new_org
 from tests.connectors.slack.conftest import Installed, consent, install, new_team
 from tests.test_bad_input import assert_problem
+from hub.runtime import Hub
 
 
 async def _installation_row(hub: Litestar, team_id: str) -> Installation:
-    async with hub.state.sessions() as session:
+    async with Hub.of(hub).sessions() as session:
         return (await session.scalars(select(Installation).where(Installation.team_id == team_id)
                                       .order_by(Installation.id.desc()))).first()
 
@@ -39,7 +40,7 @@ class TestInstall:
         assert body["team_id"] == acme.team_id and body["state"] == "installed"
         assert body["installed_by"] == "U0ADMIN001" and "chat:write" in body["scopes"]
         assert not any("token" in key for key in body)
-        async with hub.state.sessions() as session:
+        async with Hub.of(hub).sessions() as session:
             query = text("SELECT bot_token_enc FROM slack_installations WHERE team_id = :t")
             sealed = (await session.execute(query, {"t": acme.team_id})).scalar_one()
         tokens = [t for t, g in fake_slack.tokens.items() if g["team_id"] == acme.team_id]
@@ -67,7 +68,7 @@ class TestInstall:
         elif how == "missing":
             del params["state"]
         elif how == "expired":
-            async with hub.state.sessions.begin() as session:
+            async with Hub.of(hub).sessions.begin() as session:
                 await session.execute(update(InstallRequest).where(InstallRequest.org_id == api.org_id)
                                       .values(expires_at=utcnow() - timedelta(seconds=1)))
         elif how == "reused":
@@ -115,7 +116,7 @@ class TestInstall:
         assert after.id == before.id and after.bot_token_enc != before.bot_token_enc
 
     async def test_starting_an_install_needs_an_admin_key(self, hub: Litestar, acme: Installed) -> None:
-        async with hub.state.sessions.begin() as session:
+        async with Hub.of(hub).sessions.begin() as session:
             _, token = await service.create_key(session, acme.api.org_id, "writer", ["write"])
         writer = Api(acme.api.client, acme.api.org_id, token)
         assert_problem(await writer.post("/v1/slack/install"), 403)

@@ -17,6 +17,7 @@ from hub.jobs import GiveUp, Job, JobContext
 from hub.jobs.models import JobRow
 from hub.jobs.testing import settle
 from tests.connectors.slack.conftest import Installed
+from hub.runtime import Hub
 
 DEALS_CHANNEL = "C0DEALS001"
 
@@ -34,7 +35,7 @@ def _mine(fake: FakeSlack, org: Installed, channel: str = DEALS_CHANNEL) -> list
 
 
 async def _jobs(hub: Litestar, org_id: str) -> list[JobRow]:
-    async with hub.state.sessions() as session:
+    async with Hub.of(hub).sessions() as session:
         return list(await session.scalars(select(JobRow).where(JobRow.org_id == org_id,
                                                                 JobRow.kind == "slack.notify")))
 
@@ -94,11 +95,11 @@ class TestDelivery:
         await _rule(acme)
         await acme.api.create("deals", {"name": "Once"})
         await settle(hub)
-        async with hub.state.sessions() as session:
+        async with Hub.of(hub).sessions() as session:
             events = list(await session.scalars(select(Event).where(Event.org_id == acme.api.org_id,
                                                                     Event.type == "deal.created")))
-        async with hub.state.sessions.begin() as session:  # as if the relay's first commit were lost
-            await notify.on_events(session, events)
+        async with Hub.of(hub).sessions.begin() as session:  # as if the relay's first commit were lost
+            await notify.on_events(Hub.of(hub).jobs.context, session, events)
         await settle(hub)
         assert len(_mine(fake_slack, acme)) == 1 and len(await _jobs(hub, acme.api.org_id)) == 1
 
@@ -173,7 +174,7 @@ class TestEnded:
                   created_at=datetime.now(timezone.utc),
                   payload={"rule_id": rule["id"], "installation_id": installation["id"], "event": event})
         with pytest.raises(GiveUp, match="uninstalled"):
-            await notify.handle(JobContext(hub.state), job)
+            await notify.handle(JobContext(Hub.of(hub)), job)
         assert _mine(fake_slack, acme) == []
 
     async def test_a_channel_the_bot_cannot_post_in_fails_the_job_with_the_reason(

@@ -12,6 +12,7 @@ from connectors.slack import errors
 from connectors.slack.manifest import MANIFEST, authorize_url
 from hub.errors import HubError
 from hub.settings import SettingsError, load_settings
+from connectors.slack.settings import SlackSettings
 
 KEY = "a2FrYWtha2FrYWtha2FrYWtha2FrYWtha2FrYWtha2E="
 
@@ -45,12 +46,12 @@ class TestManifest:
 
 class TestSettings:
     def test_slack_is_off_by_default_and_on_with_all_three_credentials(self, tmp_path: Path) -> None:
-        off = load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_SECRET_KEY": KEY})
-        assert off.slack_client_id == "" and off.slack_api_url == "https://slack.com/api/"
+        off = load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_SECRET_KEY": KEY}).of(SlackSettings)
+        assert off.client_id == "" and off.api_url == "https://slack.com/api/"
         on = load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_SECRET_KEY": KEY,
                             "HUB_SLACK_CLIENT_ID": "1.2", "HUB_SLACK_CLIENT_SECRET": "s",
                             "HUB_SLACK_SIGNING_SECRET": "t"})
-        assert on.slack_signing_secret == "t"
+        assert on.of(SlackSettings).signing_secret == "t"
 
     @pytest.mark.parametrize("env, named", [
         ({"HUB_SLACK_API_URL": "slack.com/api"}, "HUB_SLACK_API_URL"),

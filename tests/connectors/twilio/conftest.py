@@ -15,6 +15,7 @@ from connectors.twilio.fake import FakeTwilio, Play
 from hub.app import create_app
 from hub.jobs.testing import settle
 from tests.conftest import JOB_TEST_SETTINGS, Api, make_settings, new_org
+from hub.runtime import Hub as Runtime
 
 ACCOUNT = "AC" + "5ef8732a3c49700934481addd5ce1659"
 TOKEN = "9c1f0e7b2a4d4e8fb3a6c5d7e8f90a1b"
@@ -57,7 +58,7 @@ async def hub(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIt
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=PUBLIC_URL) as http:
         yield Hub(app, http, fake)
     await fake.stop()
-    await app.state.engine.dispose()
+    await Runtime.of(app).engine.dispose()
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests.conftest import Api, new_org
 from tests.connectors.twilio.conftest import (ACCOUNT, CALLER_ID, OTHER_TOKEN, PUBLIC_URL, REP_PHONE, TOKEN,
                                               Hub, rep_and_contact)
 from tests.test_bad_input import assert_problem
+from hub.runtime import Hub as Runtime
 
 CONTACT_PHONE = "+14155552671"
 
@@ -61,7 +62,7 @@ class TestTelephonySettings:
         assert read["account_sid"] == ACCOUNT and read["caller_id"] == CALLER_ID and read["auth_token_set"]
         assert read["voice_url"] == f"{PUBLIC_URL}/twilio/orgs/{acme.org_id}/voice"
         assert TOKEN not in str(read)
-        async with hub.app.state.sessions() as session:
+        async with Runtime.of(hub.app).sessions() as session:
             sealed = await session.scalar(
                 text("SELECT auth_token_enc FROM telephony_settings WHERE org_id = :o"), {"o": acme.org_id})
         assert sealed.startswith("v1.") and TOKEN not in sealed
@@ -192,7 +193,7 @@ class TestClickToCall:
         rep, contact = await rep_and_contact(acme, contact_phone=None)
         answer = await acme.post("/v1/calls", {"user_id": rep["id"], "contact_id": contact["id"]})
         assert_problem(answer, 422, "no valid phone number")
-        async with hub.app.state.sessions.begin() as session:  # a number stored before numbers were checked
+        async with Runtime.of(hub.app).sessions.begin() as session:  # a number stored before numbers were checked
             await session.execute(update(Contact).where(Contact.id == contact["id"]).values(phone="555"))
         assert_problem(await acme.post("/v1/calls", {"user_id": rep["id"], "contact_id": contact["id"]}), 422,
                        "no valid phone number")
@@ -259,7 +260,7 @@ class TestPlacingOnce:
         started = (await acme.post("/v1/calls", {"user_id": rep["id"], "contact_id": contact["id"]})).json()
         change = ({"attempted_at": utcnow()} if how == "tried-before"
                   else {"created_at": utcnow() - timedelta(minutes=3)})
-        async with hub.app.state.sessions.begin() as session:
+        async with Runtime.of(hub.app).sessions.begin() as session:
             await session.execute(update(Call).where(Call.id == started["id"]).values(**change))
         creates = len(fake.requests)
         await hub.settle()
@@ -290,12 +291,12 @@ class TestReconcile:
         assert call["ended_at"] is None and call["status"] == "queued"
         job = Job(id="job_test", org_id=acme.org_id, kind=RECONCILE, payload={"call_id": call["id"]},
                   attempt=1, created_at=utcnow())
-        assert await reconcile(JobContext(hub.app.state), job) == {"status": "no-answer"}
+        assert await reconcile(JobContext(Runtime.of(hub.app)), job) == {"status": "no-answer"}
         assert ("GET", f"/2010-04-01/Accounts/{ACCOUNT}/Calls/{call['call_sid']}.json", {}) in fake.requests
         read = (await acme.get(f"/v1/calls/{call['id']}")).json()
         assert read["outcome"] == "no_answer" and read["status"] == "no-answer"
         assert [a["outcome"] for a in await activities(acme, contact["id"])] == ["no_answer"]
-        async with hub.app.state.sessions() as session:
+        async with Runtime.of(hub.app).sessions() as session:
             assert (await session.get(Call, call["id"])).ended_at is not None
 
 

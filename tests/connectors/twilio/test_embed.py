@@ -26,6 +26,7 @@ from tests.connectors.twilio.conftest import (ACCOUNT, CALLER_ID, PUBLIC_URL, RE
                                               rep_and_contact)
 from tests.test_bad_input import assert_problem
 from tests.webhooks.portal.conftest import ROOT, browser, chromium  # noqa: F401  (fixtures)
+from hub.runtime import Hub as Runtime
 
 SCRIPT = "/embed/twilio/click-to-call.js"
 
@@ -78,7 +79,7 @@ class TestEmbedApi:
         crm = Api(acme.client, acme.org_id, key["key"])
         withdrawn = (await mint(crm, rep["id"]))["token"]
         assert (await acme.delete(f"/v1/api_keys/{key['id']}")).status_code == 204
-        keys = tuple(hub.app.state.settings.secret_keys)
+        keys = tuple(Runtime.of(hub.app).settings.secret_keys)
         expired = embed_signer(keys).sign(EmbedClaims(org_id=acme.org_id, user_id=rep["id"], key_id=key["id"],
                                                       expires_at=utcnow() - timedelta(seconds=1)))
         good = (await mint(acme, rep["id"]))["token"]

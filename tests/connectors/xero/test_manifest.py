@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors import xero
-from connectors.xero.manifest import MANIFEST
-from oauth._providers import PROVIDERS
+from connectors.xero.manifest import MANIFEST, OAUTH
 
 FIXTURES = Path(xero.__file__).parent / "fixtures"
 
 
 class TestManifest:
     def test_asks_for_the_scopes_the_oauth_provider_declares(self) -> None:
-        provider = PROVIDERS[MANIFEST.oauth_provider]
+        provider = OAUTH
+        assert provider.key == MANIFEST.oauth_provider
         assert set(MANIFEST.scopes) == set(provider.scopes)
         assert "offline_access" in MANIFEST.scopes and "accounting.transactions" not in MANIFEST.scopes
 

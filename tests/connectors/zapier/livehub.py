@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 import httpx
-import msgspec
 import pytest
 
 from hub.db import create_engine, session_factory
@@ -50,9 +49,7 @@ def _free_port() -> int:
 
 def _env(settings: Settings) -> dict[str, str]:
     """Every setting as the `HUB_*` variable `hub serve` reads."""
-    values = msgspec.structs.asdict(settings)
-    return {**os.environ, **{f"HUB_{k.upper()}": str(v).lower() if isinstance(v, bool) else str(v)
-                             for k, v in values.items()}}
+    return {**os.environ, **settings.to_environ()}
 
 
 async def _create_org(settings: Settings, name: str) -> tuple[str, str]:

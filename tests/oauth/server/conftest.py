@@ -15,6 +15,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from litestar import Litestar
 
 from oauth.server.service import create_client
+from hub.runtime import Hub
 
 REDIRECT = "https://zapier.example/dashboard/auth/oauth/return/App101CLIAPI/"
 
@@ -28,7 +29,7 @@ class Clients:
 
 @pytest.fixture
 async def clients(app: Litestar) -> Clients:
-    async with app.state.sessions.begin() as session:
+    async with Hub.of(app).sessions.begin() as session:
         public, _ = await create_client(session, "Zapier", [REDIRECT], public=True)
         confidential, secret = await create_client(session, "Make", [REDIRECT])
     assert secret is not None

@@ -20,6 +20,7 @@ from oauth.server.models import OAuthClient, OAuthToken
 from tests.conftest import Api
 from tests.oauth.server.conftest import (REDIRECT, Clients, authorize_params, bearer, connect, consent,
                                          redeem, redirected, refresh, verifier)
+from hub.runtime import Hub
 
 
 async def _me(api: Api, token: str) -> httpx.Response:
@@ -66,10 +67,10 @@ class TestHousekeeping:
 
         first = await connect(browser, api.key, clients.public)
         second = (await refresh(browser, first["refresh_token"], clients.public)).json()
-        async with app.state.sessions.begin() as session:
+        async with Hub.of(app).sessions.begin() as session:
             assert await purge(session, now=utcnow()) == 0  # a day's grace first
             assert await purge(session, now=utcnow() + timedelta(days=2)) >= 2
-        async with app.state.sessions() as session:
+        async with Hub.of(app).sessions() as session:
             query = select(OAuthToken).where(OAuthToken.org_id == api.org_id)
             rows = list((await session.execute(query)).scalars())
             codes = list((await session.execute(select(AuthorizationCode).where(
@@ -179,7 +180,7 @@ class TestRefusedTokens:
                                                clients: Clients) -> None:
         token = await connect(browser, api.key, clients.public)
         digest = hashlib.sha256(token["access_token"].encode()).hexdigest()
-        async with app.state.sessions.begin() as session:
+        async with Hub.of(app).sessions.begin() as session:
             await session.execute(update(OAuthToken).where(OAuthToken.access_hash == digest)
                                   .values(access_expires_at=utcnow() - timedelta(seconds=1)))
         _refused(await _me(api, token["access_token"]))
@@ -225,7 +226,7 @@ class TestClients:
                                                                     browser: httpx.AsyncClient,
                                                                     clients: Clients) -> None:
         token = await connect(browser, api.key, clients.public)
-        async with app.state.sessions() as session:
+        async with Hub.of(app).sessions() as session:
             client = await session.get(OAuthClient, clients.confidential)
             row = await session.scalar(select(OAuthToken).where(OAuthToken.org_id == api.org_id))
         assert client is not None and row is not None
@@ -257,7 +258,7 @@ class TestClients:
         from oauth.server.service import revoke_client
 
         token = await connect(browser, api.key, clients.public)
-        async with app.state.sessions.begin() as session:
+        async with Hub.of(app).sessions.begin() as session:
             await revoke_client(session, clients.public)
         _refused(await _me(api, token["access_token"]))
         page = await browser.get("/oauth/authorize", params=authorize_params(clients.public,

@@ -12,7 +12,8 @@ from litestar import Litestar
 from hub.db import utcnow
 from tests.conftest import Api
 from tests.webhooks.portal.conftest import Portal
-from webhooks.portal._signing import LinkClaims, signers
+from hub.web._signing import LinkClaims, signers
+from hub.runtime import Hub
 
 
 async def _key(api: Api, *scopes: str) -> dict[str, Any]:
@@ -170,7 +171,7 @@ class TestPortalLinks:
 
     async def test_expired_tampered_and_foreign_links_are_refused(self, open_portal: Any, api: Api,
                                                                   app: Litestar) -> None:
-        keys = signers(tuple(app.state.settings.secret_keys))
+        keys = signers(tuple(Hub.of(app).settings.secret_keys))
         key_id = (await api.get("/v1/api_keys")).json()["data"][0]["id"]
         expired = keys.link(LinkClaims(api.org_id, key_id, "write", utcnow() - timedelta(seconds=1)))
         foreign = signers((b"x" * 32,)).link(LinkClaims(api.org_id, key_id, "write", utcnow() + timedelta(hours=1)))

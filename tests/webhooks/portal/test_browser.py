@@ -18,7 +18,7 @@ from hub.db import utcnow
 from tests.conftest import Api
 from tests.webhooks.portal.conftest import LiveHub, screenshot
 from tests.webhooks.receiver import Receiver
-from webhooks.portal._signing import LinkClaims, signers
+from hub.web._signing import LinkClaims, signers
 
 DESKTOP = {"width": 1200, "height": 860}
 PHONE = {"width": 375, "height": 812}

@@ -18,10 +18,12 @@ from sqlalchemy import insert
 from hub.db import new_id, utcnow
 from tests.conftest import Api
 from tests.webhooks.portal.conftest import Portal
+from hub import web as web_package
+from hub.web import create_portal_link, pages_router, template_config
 from webhooks import portal as portal_package
 from webhooks.models import Attempt, Message
-from webhooks.portal import create_portal_link, portal_router, template_config
 from webhooks.portal._svg import PALETTE
+from hub.runtime import Hub
 
 FORM = {"url": "http://127.0.0.1:9/hook", "description": "Orders", "max_concurrency": "10", "rate_limit": "",
         "headers": "", "state": "enabled"}
@@ -59,16 +61,16 @@ def _rows(html: str) -> list[str]:
 
 
 class TestSurface:
-    def test_the_package_exports_what_the_app_and_the_consent_page_use(self) -> None:
-        assert portal_package.__all__ == ["asset_url", "create_portal_link", "portal_router", "template_config"]
-        assert portal_package.asset_url("portal.css").startswith("/portal/assets/portal.css?v=")
-        assert callable(portal_router) and callable(template_config) and create_portal_link is not None
+    def test_the_packages_export_what_the_app_and_the_consent_page_use(self) -> None:
+        assert portal_package.__all__ == ["NAV", "PAGES", "TEMPLATES"]
+        assert web_package.asset_url("portal.css").startswith("/portal/assets/portal.css?v=")
+        assert callable(pages_router) and callable(template_config) and create_portal_link is not None
 
-
-    def test_templates_and_assets_ship_in_the_wheel(self) -> None:
+    @pytest.mark.parametrize("package", [portal_package, web_package])
+    def test_templates_and_assets_ship_in_the_wheel(self, package: Any) -> None:
         """Package data is chosen by suffix in pyproject.toml; a file outside it would be missing when installed."""
-        root = Path(portal_package.__file__).parent
-        config = tomllib.loads((root.parents[1] / "pyproject.toml").read_text())
+        root = Path(package.__file__).parent
+        config = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())
         patterns = config["tool"]["setuptools"]["package-data"]["*"]
         shipped = [p for p in root.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
         assert shipped and all(any(fnmatch(p.name, pattern) for pattern in patterns) for p in shipped), shipped
@@ -281,7 +283,7 @@ class TestPages:
     async def test_the_catalog_shows_each_event_with_its_schema_and_sample(self, portal: Portal,
                                                                            app: Any) -> None:
         page = (await portal.get("/portal/catalog")).text
-        for key, event in app.state.catalog.events.items():
+        for key, event in Hub.of(app).catalog.events.items():
             assert f'id="{key}"' in page and event.description in html.unescape(page), key
         assert '"$defs"' in html.unescape(page)
 

@@ -1,4 +1,5 @@
-"""SSRF guard for outgoing webhook URLs: static checks at creation, address checks at connect time."""
+"""SSRF guard for URLs users supply (webhook endpoints, pages to read): static checks when a URL is saved,
+address checks when a connection is made."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ __all__ = [
     "check_url",
     "guarded_connector",
     "is_blocked",
+    "parse_ip",
 ]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -71,19 +73,19 @@ _NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 
 
 class UnsafeUrl(ValidationFailed):
-    """A webhook URL the hub refuses to call; the detail names the reason, never the credentials."""
+    """A URL the hub refuses to call; the detail names the reason, never the credentials."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"Webhook URL refused: {reason}", errors=[{"field": "url", "message": reason}])
+        super().__init__(f"URL refused: {reason}", errors=[{"field": "url", "message": reason}])
         self.reason = reason
 
 
 class BlockedAddress(OSError):
-    """A host led to an address webhooks may not reach; aiohttp reports it as a ClientConnectorError."""
+    """A host led to an address the hub may not reach; aiohttp reports it as a ClientConnectorError."""
 
     def __init__(self, host: str, address: str) -> None:
         # aiohttp prints strerror, which a one-argument OSError leaves as None.
-        super().__init__(errno.EACCES, f"{host!r} resolves to {address}, an address webhooks may not reach")
+        super().__init__(errno.EACCES, f"{host!r} resolves to {address}, an address the hub may not reach")
         self.host = host
         self.address = address
 
@@ -109,7 +111,7 @@ class Policy:
     def allows_host(self, host: str) -> bool:
         """Whether a URL host (name or literal address) is on the allowlist."""
         name = _normal_name(host)
-        ip = _parse_ip(name)
+        ip = parse_ip(name)
         if ip is not None:
             return self.allows_address(ip)
         return name in self._names
@@ -236,7 +238,7 @@ def _url_host(url: yarl.URL) -> str:
     if not host:
         raise UnsafeUrl("it has no host")
     if ":" in host:
-        if _parse_ip(host) is None:
+        if parse_ip(host) is None:
             raise UnsafeUrl("its IPv6 address is not valid")
         return host
     name = _normal_name(host)
@@ -263,7 +265,7 @@ def _canonical_ipv4(host: str) -> ipaddress.IPv4Address:
 
 def _refuse_internal_host(host: str) -> None:
     name = _normal_name(host)
-    ip = _parse_ip(name)
+    ip = parse_ip(name)
     if ip is not None and is_blocked(ip):
         raise UnsafeUrl(f"{ip} is an internal or special-purpose address")
     if name == "localhost" or name.endswith(".localhost"):
@@ -274,13 +276,13 @@ def _refuse_blocked(host: str, results: Iterable[ResolveResult], policy: Policy)
     if policy.allows_host(host):
         return
     for result in results:
-        ip = _parse_ip(result["host"])
+        ip = parse_ip(result["host"])
         # An address this guard cannot read is one it cannot vouch for.
         if ip is None or (is_blocked(ip) and not policy.allows_address(ip)):
             raise BlockedAddress(host, result["host"])
 
 
-def _parse_ip(text: str) -> IPAddress | None:
+def parse_ip(text: str) -> IPAddress | None:
     """A literal address as yarl or a resolver writes it (zone ids may come as %25), else None."""
     try:
         return ipaddress.ip_address(unquote(text.removeprefix("[").removesuffix("]")))

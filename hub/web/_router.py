@@ -1,7 +1,9 @@
-"""The `/portal` router: its pages, its guard, its error pages and the headers of every answer."""
+"""The `/portal` router: the hub's pages (sign-in and each module's), their guard, their error pages and the
+headers of every answer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -14,23 +16,22 @@ from litestar.response import Redirect
 
 from hub.deps import provide_session
 from hub.errors import Forbidden, HubError
-from webhooks.portal._access import link_page, open_link, sign_in, sign_in_page, sign_out
-from webhooks.portal._auth import SignInRequired, csrf_guard, ended_cookie, provide_viewer
-from webhooks.portal._endpoint_pages import EndpointPages
-from webhooks.portal._message_pages import MessagePages, catalog_page
-from webhooks.portal._render import SECURITY_HEADERS, asset, page
+from hub.web._access import home, link_page, open_link, sign_in, sign_in_page, sign_out
+from hub.web._auth import SignInRequired, csrf_guard, ended_cookie, provide_viewer, read_session
+from hub.web._render import SECURITY_HEADERS, asset, page
 
-__all__ = ["portal_router"]
+__all__ = ["pages_router"]
 
-log = structlog.get_logger("webhooks.portal")
+log = structlog.get_logger("hub.web")
 
 
-@get("/", summary="The portal's front door")
-async def home() -> Redirect:
-    return Redirect("/portal/endpoints", status_code=303)
+@get("/", summary="The pages' front door: the first page the session may see")
+async def front_door(request: Request[Any, Any, Any]) -> Redirect:
+    session = read_session(request)
+    return Redirect(home(request, session.get("v", "key") if session else "key"), status_code=303)
 
 
-@get("/assets/{name:str}", summary="The portal's stylesheet and script", sync_to_thread=False)
+@get("/assets/{name:str}", summary="The pages' stylesheet and script", sync_to_thread=False)
 def assets(name: FromPath[str]) -> Response[bytes]:
     found = asset(name)
     if found is None:
@@ -52,7 +53,7 @@ def _quote(path: str) -> str:
 
 
 def _error_page(status: int, title: str, detail: str) -> Response[Any]:
-    response = page("error.html", None, status, title=title, detail=detail)
+    response = page("hub/error.html", None, status, title=title, detail=detail)
     response.headers.update({**SECURITY_HEADERS, "Cache-Control": "no-store"})
     return response
 
@@ -69,7 +70,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.error("portal.request.failed", error_class=type(exc).__name__, exc_info=exc)
+    log.error("web.request.failed", error_class=type(exc).__name__, exc_info=exc)
     return _error_page(500, "Something went wrong", "The page failed to load; the error has been logged.")
 
 
@@ -81,16 +82,16 @@ async def _secure(response: Response[Any]) -> Response[Any]:
     return response
 
 
-def portal_router() -> Router:
-    """Everything under `/portal`; apart from the JSON API, with its own guard and error pages."""
+def pages_router(pages: Sequence[Any]) -> Router:
+    """Everything under `/portal`: sign-in, portal links and the modules' `pages`, with their own guard and error
+    pages. A page a portal link may open says so with `opt={"links": True}`."""
     return Router(
         path="/portal",
-        route_handlers=[home, assets, sign_in_page, sign_in, sign_out, link_page, open_link, EndpointPages,
-                        MessagePages, catalog_page],
+        route_handlers=[front_door, assets, sign_in_page, sign_in, sign_out, link_page, open_link, *pages],
         dependencies={"db": Provide(provide_session), "viewer": Provide(provide_viewer)},
         guards=[csrf_guard],
         exception_handlers={SignInRequired: _signed_out, HubError: _hub_error, HTTPException: _http_error,
                             Exception: _unexpected},
         after_request=_secure,
-        tags=["Portal (web pages)"],
+        tags=["Pages"],
     )

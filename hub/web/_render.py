@@ -1,9 +1,11 @@
-"""Templates, their helpers, the two static assets and the headers every portal answer carries."""
+"""The look of the hub's pages: the template environment and its helpers, the stylesheet and script, and the
+headers every page carries."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -16,10 +18,11 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from hub.db import utcnow
-from webhooks.portal._auth import Viewer
-from webhooks.portal._svg import PALETTE
+from hub.module import NavItem
+from hub.web._auth import Viewer
+from hub.web.svg import PALETTE
 
-__all__ = ["SECURITY_HEADERS", "asset", "page", "template_config"]
+__all__ = ["SECURITY_HEADERS", "asset", "asset_url", "page", "template_config"]
 
 HERE = Path(__file__).parent
 # No inline script or style anywhere, so the policy can forbid both; framing is refused (clickjacking).
@@ -91,17 +94,18 @@ def asset_url(name: str) -> str:
     return f"/portal/assets/{name}?v={_assets()[name][1]}"
 
 
-def template_config() -> TemplateConfig:
-    """Templates are named `portal/<file>`, so other packages can add theirs beside them."""
-    env = Environment(loader=PrefixLoader({"portal": FileSystemLoader(HERE / "templates")}), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+def template_config(folders: Mapping[str, Path], nav: Sequence[NavItem]) -> TemplateConfig:
+    """Templates are named `<prefix>/<file>`: the hub's own under `hub/` (its layout `hub/base.html` and
+    `hub/_macros.html`), each module's under the prefixes it declares."""
+    loaders = {"hub": FileSystemLoader(HERE / "templates"), **{k: FileSystemLoader(v) for k, v in folders.items()}}
+    env = Environment(loader=PrefixLoader(loaders), autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True)
     env.filters.update(when=when, ago=ago, percent=percent, pretty=pretty, local_input=local_input)
-    env.globals.update(asset_url=asset_url, query=query, palette=PALETTE, timedelta=timedelta)
+    env.globals.update(asset_url=asset_url, query=query, palette=PALETTE, timedelta=timedelta, nav=tuple(nav))
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
 def page(name: str, viewer: Viewer | None, status: int = 200, *, notice: str = "", **context: Any) -> Template:
-    """A portal page; `notice` is a line of feedback shown above the content."""
-    section = next((s for s in ("endpoint", "message", "catalog") if name.startswith(s)), "")
-    return Template(template_name=f"portal/{name}", status_code=status,
-                    context={"viewer": viewer, "notice": notice, "now": utcnow(), "section": section, **context})
+    """A page from template `name` (`<prefix>/<file>`); `notice` is a line of feedback shown above the content."""
+    return Template(template_name=name, status_code=status,
+                    context={"viewer": viewer, "notice": notice, "now": utcnow(), **context})

@@ -7,7 +7,6 @@ posts it to open a session bound to the link's organization.
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
@@ -17,22 +16,26 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from msgspec import Meta
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
 from hub.deps import Ctx
-from hub.tenancy.auth import KEY_PREFIX, hash_secret
+from hub.tenancy.auth import live_key
 from hub.tenancy.models import ApiKey
-from webhooks.portal._auth import ended_cookie, new_session_cookie, portal_signers, read_session
-from webhooks.portal._render import page
-from webhooks.portal._signing import BadLink, ExpiredLink, LinkClaims
+from hub.web._auth import ended_cookie, new_session_cookie, portal_signers, read_session
+from hub.web._render import page
+from hub.web._signing import BadLink, ExpiredLink, LinkClaims
 
 __all__ = ["PortalLinkIn", "PortalLinkOut", "create_portal_link", "open_link", "link_page", "sign_in",
            "sign_in_page", "sign_out"]
 
 Db = NamedDependency[AsyncSession]
-HOME = "/portal/endpoints"
+
+
+def home(request: Request[Any, Any, Any], via: str) -> str:
+    """The first page of the navigation a session signed in `via` a key or a link may see."""
+    nav = [item for module in request.app.state.hub.modules for item in module.nav]
+    return next((item.href for item in nav if item.links or via == "key"), "/portal/sign-in")
 
 
 class PortalLinkIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -54,7 +57,7 @@ class PortalLinkOut(msgspec.Struct, kw_only=True):
 async def create_portal_link(ctx: Ctx, request: Request, data: JSONBody[PortalLinkIn]) -> PortalLinkOut:
     expires_at = datetime.fromtimestamp(int((utcnow() + timedelta(seconds=data.expires_in)).timestamp()), timezone.utc)
     claims = LinkClaims(org_id=ctx.org_id, key_id=ctx.principal.key_id, scope=data.scope, expires_at=expires_at)
-    base = request.app.state.settings.public_url.rstrip("/")
+    base = request.app.state.hub.settings.public_url.rstrip("/")
     return PortalLinkOut(url=f"{base}/portal/link#{portal_signers(request).link(claims)}", expires_at=expires_at,
                          scope=data.scope)
 
@@ -70,7 +73,7 @@ def _anonymous(request: Request[Any, Any, Any]) -> tuple[Any, str]:
 def _sign_in_form(request: Request[Any, Any, Any], status: int = 200, error: str = "", notice: str = "",
                   next_path: str = "") -> Template:
     cookie, token = _anonymous(request)
-    response = page("sign_in.html", None, status, notice=notice, error=error, csrf_token=token,
+    response = page("hub/sign_in.html", None, status, notice=notice, error=error, csrf_token=token,
                     next_path=_safe_next(next_path))
     if cookie is not None:
         response.cookies.append(cookie)
@@ -90,24 +93,12 @@ async def sign_in_page(request: Request, next: FromQuery[str] = "", notice: From
 async def sign_in(request: Request, db: Db) -> Response[Any]:
     form = await request.form()
     token, next_path = str(form.get("api_key", "")).strip(), str(form.get("next", ""))
-    key = await _key(db, token)
+    key = await live_key(db, token)
     if key is None:  # the typed key is not echoed back: it is a secret
         return _sign_in_form(request, 401, "That API key is not valid, or has been revoked or has expired.",
                              next_path=next_path)
     cookie, _ = new_session_cookie(request, k=key.id, o=key.org_id, v="key")
-    return Redirect(_safe_next(next_path) or HOME, status_code=303, cookies=[cookie])
-
-
-async def _key(db: AsyncSession, token: str) -> ApiKey | None:
-    ident, sep, _ = token.removeprefix(KEY_PREFIX).partition("_")
-    if not token.startswith(KEY_PREFIX) or not sep or len(token) > 200:
-        return None
-    key = await db.scalar(select(ApiKey).where(ApiKey.prefix == KEY_PREFIX + ident))
-    if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(token)):
-        return None
-    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= utcnow()):
-        return None
-    return key
+    return Redirect(_safe_next(next_path) or home(request, "key"), status_code=303, cookies=[cookie])
 
 
 @post("/sign-out", summary="Sign out")
@@ -118,7 +109,7 @@ async def sign_out() -> Redirect:
 @get("/link", summary="Open a portal link", description="The token is in the URL fragment; the page posts it.")
 async def link_page(request: Request) -> Template:
     cookie, token = _anonymous(request)
-    response = page("link.html", None, csrf_token=token)
+    response = page("hub/link.html", None, csrf_token=token)
     if cookie is not None:
         response.cookies.append(cookie)
     return response
@@ -143,11 +134,11 @@ async def open_link(request: Request, db: Db) -> Response[Any]:
         return _link_refused(403, "This portal link has been withdrawn",
                              "The API key that made this link was revoked. Ask for a new link.")
     cookie, _ = new_session_cookie(request, k=key.id, o=claims.org_id, v="link", s=claims.scope)
-    return Redirect(HOME, status_code=303, cookies=[cookie])
+    return Redirect(home(request, "link"), status_code=303, cookies=[cookie])
 
 
 def _link_refused(status: int, title: str, detail: str) -> Template:
-    return page("error.html", None, status, title=title, detail=detail)
+    return page("hub/error.html", None, status, title=title, detail=detail)
 
 
 def _safe_next(path: str) -> str:

@@ -1,4 +1,4 @@
-"""Who is looking at the portal: a signed session cookie, checked against the database on every request.
+"""Who is looking at the hub's pages: a signed session cookie, checked against the database on every request.
 
 The cookie names the API key behind the session (the key signed in with, or the admin key that minted
 the portal link), so revoking that key ends the session. Every form carries a token bound to the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from litestar import Request
@@ -22,7 +22,7 @@ from hub.db import utcnow
 from hub.errors import Forbidden
 from hub.tenancy.auth import SCOPES, Principal
 from hub.tenancy.models import ApiKey, Organization
-from webhooks.portal._signing import SESSION_SECONDS, Signers, signers
+from hub.web._signing import SESSION_SECONDS, Signers, signers
 
 __all__ = ["COOKIE", "SignInRequired", "Viewer", "csrf_guard", "ended_cookie", "new_session_cookie",
            "portal_signers", "provide_viewer", "read_session"]
@@ -46,6 +46,7 @@ class Viewer:
     principal: Principal
     org_name: str
     csrf_token: str = field(repr=False)
+    via: Literal["key", "link"] = "key"  # signed in with an API key, or came through a portal link
 
     @property
     def can_write(self) -> bool:
@@ -53,7 +54,7 @@ class Viewer:
 
 
 def portal_signers(request: Request[Any, Any, Any]) -> Signers:
-    return signers(tuple(request.app.state.settings.secret_keys))
+    return signers(tuple(request.app.state.hub.settings.secret_keys))
 
 
 def read_session(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
@@ -65,7 +66,7 @@ def new_session_cookie(request: Request[Any, Any, Any], **data: Any) -> tuple[Co
     """A fresh session (a new nonce, so a token seen before sign-in is useless after) and its form token."""
     nonce = secrets.token_urlsafe(16)
     value = portal_signers(request).session({"n": nonce, **data})
-    settings = request.app.state.settings
+    settings = request.app.state.hub.settings
     secure = request.url.scheme == "https" or settings.public_url.startswith("https://")
     cookie = Cookie(key=COOKIE, value=value, path="/portal", max_age=SESSION_SECONDS, httponly=True,
                     samesite="lax", secure=secure)
@@ -99,11 +100,13 @@ async def provide_viewer(request: Request[Any, Any, Any], db: NamedDependency[As
     structlog.contextvars.bind_contextvars(org_id=principal.org_id, key_prefix=principal.prefix)
     request.scope["state"]["org_id"] = principal.org_id
     if session["v"] == "key":
-        request.app.state.key_usage.seen(key.id)
+        request.app.state.hub.key_usage.seen(key.id)
+    elif not request.route_handler.opt.get("links"):
+        raise Forbidden("A portal link opens the webhook pages only; sign in with an API key for this page.")
     needed = request.route_handler.opt.get("scope") or ("read" if request.method in SAFE_METHODS else "write")
     if not principal.allows(needed):
         raise Forbidden(f"Your access is {_rank(principal)}; this needs {needed}.")
-    return Viewer(principal, org_name, portal_signers(request).form_token(session["n"]))
+    return Viewer(principal, org_name, portal_signers(request).form_token(session["n"]), session["v"])
 
 
 async def _live_key(db: AsyncSession, session: dict[str, Any], here: str) -> tuple[ApiKey, str]:

@@ -1,0 +1,95 @@
+"""The unit of work: one session, one transaction, and what must happen once it has committed.
+
+Every session of the hub is a `UnitOfWork` (`hub.db.session_factory`): the request, a job or the relay opens
+it and commits it, and code that writes says what it touched (`touch(session, "events")`) or hands over a
+hook (`after_commit(session, fn)`). Nothing runs before the commit, and nothing at all after a rollback, so a
+relay, a job runner or a broker never hears of a row that was not committed. `Signals` maps each topic to
+the wakers of this process (the outbox relay, the job runner, the delivery worker).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import structlog
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from hub.catalog import Catalog
+
+__all__ = ["Signals", "Topic", "UnitContext", "UnitOfWork", "after_commit", "touch"]
+
+log = structlog.get_logger("hub.uow")
+# events: the outbox has new rows · jobs: a job is due · webhooks: a message is due or an endpoint changed
+Topic = Literal["events", "jobs", "webhooks"]
+
+
+class Signals:
+    """Who to wake, per topic, once a unit of work that touched it has committed."""
+
+    def __init__(self) -> None:
+        self._wakers: dict[str, list[Callable[[], None]]] = defaultdict(list)
+
+    def connect(self, topic: Topic, waker: Callable[[], None]) -> None:
+        self._wakers[topic].append(waker)
+
+    def fire(self, topic: str) -> None:
+        for waker in self._wakers.get(topic, ()):
+            waker()
+
+
+@dataclass(frozen=True)
+class UnitContext:
+    """What every unit of work of a process shares: its signals, and the catalog that events are checked
+    against (`strict`: an undeclared or ill-fitting event raises instead of being logged)."""
+
+    signals: Signals = field(default_factory=Signals)
+    catalog: Catalog | None = None
+    strict: bool = False
+
+
+class UnitOfWork(AsyncSession):
+    """An AsyncSession that runs its after-commit hooks once its outermost transaction commits, and forgets
+    them when it rolls back."""
+
+    def __init__(self, *args: Any, context: UnitContext | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.context = context or UnitContext()
+        self._hooks: dict[Any, Callable[[], Any]] = {}
+        event.listen(self.sync_session, "after_commit", self._committed)
+        event.listen(self.sync_session, "after_rollback", self._rolled_back)
+
+    def touch(self, topic: Topic) -> None:
+        """Wake `topic`'s listeners in this process once the transaction commits."""
+        self._hooks.setdefault(("topic", topic), lambda: self.context.signals.fire(topic))
+
+    def after_commit(self, hook: Callable[[], Any], key: Any = None) -> None:
+        """Run `hook` once the transaction commits (once per `key`, which defaults to the hook itself)."""
+        self._hooks.setdefault(hook if key is None else key, hook)
+
+    def _committed(self, _session: Any) -> None:
+        hooks, self._hooks = list(self._hooks.values()), {}
+        for hook in hooks:
+            try:
+                hook()
+            except Exception as exc:  # a waker failing must not turn a committed change into an error
+                log.warning("uow.after_commit.failed", error_class=type(exc).__name__)
+
+    def _rolled_back(self, _session: Any) -> None:
+        self._hooks.clear()
+
+
+def touch(session: AsyncSession, topic: Topic) -> None:
+    """`session.touch(topic)` for a unit of work; a plain session has no one to tell."""
+    if isinstance(session, UnitOfWork):
+        session.touch(topic)
+
+
+def after_commit(session: AsyncSession, hook: Callable[[], Any], key: Any = None) -> None:
+    """`session.after_commit(hook)` for a unit of work; on a plain session the hook runs never."""
+    if isinstance(session, UnitOfWork):
+        session.after_commit(hook, key)
