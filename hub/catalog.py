@@ -133,6 +133,9 @@ class Catalog:
     events: dict[str, EventType[Any]] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
+    # An action input field a person picks from a list, by its name, on any action: the choices endpoint,
+    # `{name}` filled with the value of field `name` (`stage` → `/v1/choices/stages?pipeline_id={pipeline_id}`).
+    dropdowns: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # "event:<key>", "action:<key>" → declaring module
     declaring: str = ""
 
@@ -148,6 +151,11 @@ class Catalog:
     def add_action(self, action: Action) -> None:
         _put(self.actions, action.key, action, "action")
         self.origins[f"action:{action.key}"] = self.declaring
+
+    def add_dropdown(self, field: str, choices: str) -> None:
+        """Offer every input field named `field` as a list read from the `choices` endpoint (answers
+        `[{id, label}]`), in the API's field lists and in the Zapier and Make apps."""
+        _put(self.dropdowns, field, choices, "dropdown")
 
     def validate(self) -> None:
         """Every trigger has a sample that its payload type accepts."""

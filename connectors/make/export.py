@@ -87,8 +87,8 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
             "response": {"error": _ERRORS}, "log": {"sanitize": _SANITIZE}}
     project.files |= {"general/base.imljson": base, "general/common.json": {}, "README.md": _README}
     _connection(project, base_url, auth)
-    dropdowns = {path: _rpc_name(d.name) for path, d in facts.dropdowns().items()}
-    for path, dropdown in facts.dropdowns().items():
+    dropdowns = {path: _rpc_name(d.name) for path, d in facts.dropdowns(catalog).items()}
+    for path, dropdown in facts.dropdowns(catalog).items():
         _dropdown(project, dropdowns[path], dropdown)
     triggers = sorted(catalog.triggers.values(), key=lambda t: t.key)
     actions = sorted(catalog.actions.values(), key=lambda a: a.key)
@@ -195,7 +195,7 @@ def _trigger(project: _Project, trigger: Trigger) -> None:
 
 def _action(project: _Project, catalog: Catalog, action: Action, dropdowns: dict[str, str]) -> None:
     name, search = facts.camel(action.key), action.kind == "search"
-    params = [_param(f, dropdowns) for f in facts.input_fields(action)]
+    params = [_param(f, dropdowns) for f in facts.input_fields(catalog, action)]
     if facts.has_custom_fields(action):
         rpc = "customFields" + name[:1].upper() + name[1:]
         params.append({"name": facts.CUSTOM_FIELDS, "type": "collection", "label": "Custom fields",

@@ -92,7 +92,7 @@ async def read_action_fields(ctx: Ctx, catalog: CatalogDep, key: FromPath[str]) 
     action = catalog.actions.get(key)
     if action is None:
         raise NotFound(f"No action {key!r}; see GET /v1/catalog.")
-    return await fields.action_fields(ctx.session, ctx.org_id, action)
+    return await fields.action_fields(ctx.session, ctx.org_id, catalog, action)
 
 
 class ChoiceController(Controller):

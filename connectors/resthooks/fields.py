@@ -12,20 +12,25 @@ from msgspec import inspect as mi
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.catalog import Action
+from hub.catalog import Action, Catalog
 from hub.errors import NotFound
 from hub.records.models import CustomField, Pipeline
 from hub.tenancy.models import User
 from connectors.resthooks.schemas import Choice
 
-__all__ = ["DROPDOWNS", "action_fields", "owners", "pipelines", "schema_fields", "stages"]
+__all__ = ["DROPDOWNS", "action_fields", "owners", "pipelines", "register", "schema_fields", "stages"]
 
-# Fields a person picks from a list: the choices endpoint, `{name}` filled with the value of field `name`.
+# The records' fields a person picks from a list, served by `ChoiceController`; other modules declare theirs.
 DROPDOWNS = {
     "owner_id": "/v1/choices/owners",
     "pipeline_id": "/v1/choices/pipelines",
     "stage": "/v1/choices/stages?pipeline_id={pipeline_id}",
 }
+
+
+def register(catalog: Catalog) -> None:
+    for field, choices in DROPDOWNS.items():
+        catalog.add_dropdown(field, choices)
 LONG_TEXT = 1000  # strings allowed to be longer than this are offered as a multi-line box
 CHOICES_LIMIT = 1000
 _SCALARS = {mi.IntType: "integer", mi.FloatType: "number", mi.DecimalType: "number", mi.BoolType: "boolean",
@@ -35,7 +40,7 @@ _CUSTOM = {"text": "text", "number": "number", "integer": "integer", "boolean": 
            "multiselect": "string"}
 
 
-async def action_fields(session: AsyncSession, org_id: str, action: Action) -> list[dict[str, Any]]:
+async def action_fields(session: AsyncSession, org_id: str, catalog: Catalog, action: Action) -> list[dict[str, Any]]:
     info = mi.type_info(action.input)
     assert isinstance(info, mi.StructType)
     fields: list[dict[str, Any]] = []
@@ -43,18 +48,18 @@ async def action_fields(session: AsyncSession, org_id: str, action: Action) -> l
         if f.name == "custom_fields":
             fields += await _custom(session, org_id, action.key.split(".")[0], action.kind == "create")
         else:
-            fields.append(_field(f.name, f.type, f.required))
+            fields.append(_field(f.name, f.type, f.required, catalog.dropdowns))
     return fields
 
 
-def schema_fields(action: Action) -> list[dict[str, Any]]:
+def schema_fields(catalog: Catalog, action: Action) -> list[dict[str, Any]]:
     """The action's fields from its input schema alone, without any organization's custom fields."""
     info = mi.type_info(action.input)
     assert isinstance(info, mi.StructType)
-    return [_field(f.name, f.type, f.required) for f in info.fields if f.name != "custom_fields"]
+    return [_field(f.name, f.type, f.required, catalog.dropdowns) for f in info.fields if f.name != "custom_fields"]
 
 
-def _field(name: str, t: mi.Type, required: bool) -> dict[str, Any]:
+def _field(name: str, t: mi.Type, required: bool, dropdowns: dict[str, str]) -> dict[str, Any]:
     t, help_text = _unwrap(t)
     spec: dict[str, Any] = {"key": name, "label": _label(name), "type": "string", "required": required}
     if isinstance(t, mi.ListType):
@@ -70,9 +75,9 @@ def _field(name: str, t: mi.Type, required: bool) -> dict[str, Any]:
         spec["type"] = _SCALARS.get(type(t), "string")
     if help_text:
         spec["help_text"] = help_text
-    if name in DROPDOWNS:
-        spec["dynamic"] = DROPDOWNS[name]
-    if any(f"{{{name}}}" in url for url in DROPDOWNS.values()):
+    if name in dropdowns:
+        spec["dynamic"] = dropdowns[name]
+    if any(f"{{{name}}}" in url for url in dropdowns.values()):
         spec["alters_dynamic_fields"] = True
     return spec
 

@@ -56,7 +56,7 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
         raise ValueError(f"auth must be one of {', '.join(AUTH_KINDS)}")
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         raise ValueError(f"the app version must be x.y.z, as Zapier requires, not {version!r}")
-    dropdowns = facts.dropdowns()
+    dropdowns = facts.dropdowns(catalog)
     files = {"package.json": _package(version), "authentication.js": templates.AUTH[auth], **templates.LIB,
              "lib/config.js": templates.CONFIG.format(base_url=_js(base_url.rstrip("/")), dropdowns=_js(
                  {path: {"trigger": _choices_key(d.name)} for path, d in dropdowns.items()}))}
@@ -74,7 +74,7 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
         triggers.append(f"triggers/{key}")
     for action in sorted(catalog.actions.values(), key=lambda a: a.key):
         key, folder = facts.snake(action.key), "searches" if action.kind == "search" else "creates"
-        files[f"{folder}/{key}.js"] = _action(action, key)
+        files[f"{folder}/{key}.js"] = _action(catalog, action, key)
         files[f"samples/{key}.json"] = _json(facts.output_sample(catalog, action))
         (searches if folder == "searches" else creates).append(f"{folder}/{key}")
     files["index.js"] = templates.INDEX.format(**{name: _requires(paths) for name, paths in (
@@ -97,9 +97,9 @@ def _trigger(trigger: Trigger, key: str) -> str:
     return templates.HOOK.format(event=trigger.key, spec=_with_sample(spec, key))
 
 
-def _action(action: Action, key: str) -> str:
+def _action(catalog: Catalog, action: Action, key: str) -> str:
     spec = {"key": key, "action": action.key, "noun": facts.noun(action.key), "label": action.label,
-            "description": action.description, "fields": facts.input_fields(action),
+            "description": action.description, "fields": facts.input_fields(catalog, action),
             "custom": facts.has_custom_fields(action),
             "outputFields": [{"key": f["key"], "label": f["label"], **_output_type(f["type"])}
                              for f in facts.result_fields(action)]}

@@ -49,9 +49,9 @@ def trigger_sample(trigger: Trigger) -> dict[str, Any]:
     return json.loads(sample_body(trigger))
 
 
-def input_fields(action: Action) -> list[dict[str, Any]]:
+def input_fields(catalog: Catalog, action: Action) -> list[dict[str, Any]]:
     """The action's input fields as the hub describes them, without the custom fields."""
-    return hub_fields.schema_fields(action)
+    return hub_fields.schema_fields(catalog, action)
 
 
 def has_custom_fields(action: Action) -> bool:
@@ -88,10 +88,10 @@ class Dropdown:
     params: dict[str, str]
 
 
-def dropdowns() -> dict[str, Dropdown]:
+def dropdowns(catalog: Catalog) -> dict[str, Dropdown]:
     """The dropdowns of the hub's action fields, by the `dynamic` path the fields name."""
     found = {}
-    for target in sorted(set(hub_fields.DROPDOWNS.values())):
+    for target in sorted(set(catalog.dropdowns.values())):
         parts = urlsplit(target)
         params = {k: v.strip("{}") for k, v in parse_qsl(parts.query)}
         name = parts.path.rstrip("/").rsplit("/", 1)[-1]

@@ -64,7 +64,7 @@ class TestProject:
             assert module["moduleType"] == ("search" if action.kind == "search" else "action")
             assert module["communication"]["url"] == f"/v1/actions/{action.key}"
             assert [p["name"] for p in module["mappableParams"] if p["name"] != "custom_fields"] == [
-                f["key"] for f in facts.input_fields(action)]
+                f["key"] for f in facts.input_fields(catalog, action)]
         deal = {p["name"]: p for p in modules["dealCreate"]["mappableParams"]}
         assert deal["owner_id"] == {"name": "owner_id", "label": "Owner", "required": False, "type": "select",
                                     "options": "rpc://listOwners"}
