@@ -59,6 +59,7 @@ MODULES = load_modules(
     "connectors.resthooks.module",
     "connectors.zapier.module",
     "connectors.make.module",
+    "core_features.competitors.module",
 )
 
 

@@ -1,0 +1,1 @@
+"""Competitor tracking: competitors, the deals they are in, win/loss by competitor (`module.py` declares it)."""
