@@ -8,10 +8,14 @@ SlackError (HubError)
 ├── NotInstalled (404)       the organization has no workspace installed
 ├── BadRule (422)            a notification rule names an unknown event, field, operator or channel
 └── SlackUnavailable (502)   Slack's Web API failed or could not be reached
+
+SlackUnavailable is also the shared vocabulary's Unavailable (`hub.outside`); what the Web API answers a
+notification job is told in that vocabulary too (`notify.py`).
 """
 
 from __future__ import annotations
 
+from hub import outside
 from hub.errors import HubError
 
 __all__ = ["BadRule", "InstallRefused", "NotConfigured", "NotInstalled", "SignatureRefused", "SlackError",
@@ -46,5 +50,6 @@ class BadRule(SlackError):
     status, slug, title = 422, "validation-error", "Input failed validation"
 
 
-class SlackUnavailable(SlackError):
+class SlackUnavailable(SlackError, outside.Unavailable):
     status, slug, title = 502, "slack-unavailable", "Slack failed"
+

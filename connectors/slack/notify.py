@@ -11,7 +11,6 @@ the job without a post.
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -23,23 +22,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.slack.blocks import event_message, lookups
-from connectors.slack.errors import BadRule
+from connectors.slack.errors import BadRule, SlackUnavailable
 from connectors.slack.install import Installs, web_client
 from connectors.slack.models import Installation, Rule
 from connectors.slack.settings import SlackSettings
+from hub import outside
 from hub.catalog import Catalog, output_fields
 from hub.events.models import Event
-from hub.jobs import GiveUp, Job, JobContext, RetryLater, enqueue
+from hub.jobs import GiveUp, Job, JobContext, enqueue
 
 __all__ = ["CHANNEL", "Condition", "KIND", "check_rule", "handle", "holds", "matches", "on_events"]
 
 KIND = "slack.notify"
 CHANNEL = re.compile(r"^[CG][A-Z0-9]{5,30}$")  # a public (C…) or private (G…) channel id
 DEFAULT_RETRY_AFTER = 30.0  # a 429 without Retry-After; Slack always sends it, per its docs
-# Slack errors that no retry can fix: the job ends and says why.
-PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "token_revoked",
-             "account_inactive", "no_permission", "missing_scope", "restricted_action", "invalid_blocks",
-             "msg_too_long", "team_access_not_granted", "not_authed", "invalid_arguments"}
+# Slack errors that no retry can fix: the job ends and says why. The token's own trouble first.
+REVOKED = {"invalid_auth", "token_revoked", "account_inactive", "not_authed", "team_access_not_granted",
+           "missing_scope", "no_permission"}
+PERMANENT = REVOKED | {"channel_not_found", "not_in_channel", "is_archived", "restricted_action", "invalid_blocks",
+                       "msg_too_long", "invalid_arguments"}
 log = structlog.get_logger("connectors.slack")
 Scalar = str | int | float | bool | None
 Op = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in"]
@@ -141,7 +142,7 @@ def _payload(event: Event, rule: Rule, installation_id: str) -> dict[str, Any]:
 # -- the job
 async def handle(ctx: JobContext, job: Job) -> dict[str, Any]:
     """Post one notification; answers where it went (channel and message ts)."""
-    started, event = time.monotonic(), job.payload["event"]
+    event = job.payload["event"]
     async with ctx.sessions() as session:
         installation = await session.scalar(select(Installation).where(
             Installation.id == job.payload["installation_id"], Installation.org_id == job.org_id))
@@ -159,24 +160,45 @@ async def handle(ctx: JobContext, job: Job) -> dict[str, Any]:
         answer = await web_client(ctx.config(SlackSettings), token).chat_postMessage(
             channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
     except SlackApiError as exc:
-        raise _verdict(exc, time.monotonic() - started) from None
+        raise _verdict(exc) from None
     log.info("slack.notify.posted", org_id=job.org_id, rule_id=rule.id, event_id=event["id"])
     return {"channel": answer.get("channel"), "ts": answer.get("ts")}
 
 
-def _verdict(exc: SlackApiError, spent: float) -> Exception:
-    """What a refused post means for the job: later (429), never (PERMANENT), or the usual backoff.
+class SlackRateLimited(outside.RateLimited):
+    """Slack answered 429; try again after `retry_after` seconds."""
 
-    The queue counts a RetryLater delay from the attempt's start; the `spent` seconds it took to hear the
-    429 are added, so the next call never comes before Retry-After has passed since Slack's answer."""
+    service = "slack"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SlackRejected(outside.Rejected):
+    """Slack refused the call in a way no retry fixes (the channel is gone, the message too long)."""
+
+    service = "slack"
+
+
+class SlackAuthRevoked(outside.AuthorizationRevoked):
+    """The workspace's token was revoked, or lacks what the call needs."""
+
+    service = "slack"
+
+
+def _verdict(exc: SlackApiError) -> Exception:
+    """What a refused post means for the job, in the shared vocabulary: later (429, after Retry-After from
+    Slack's answer), never (the token's trouble, or another PERMANENT error), or the usual backoff."""
     response = exc.response
     error = response.get("error") if isinstance(response.data, dict) else None
     if response.status_code == 429:
         headers = {k.lower(): v for k, v in (response.headers or {}).items()}
         after = _number(headers.get("retry-after"))
         seconds = float(after) if after is not None and after >= 0 else DEFAULT_RETRY_AFTER
-        reason = f"Slack answered 429 (ratelimited); Retry-After {seconds:g} s"
-        return RetryLater(after=seconds + spent, reason=reason)
+        return SlackRateLimited(f"Slack answered 429 (ratelimited); Retry-After {seconds:g} s", seconds)
+    if error in REVOKED:
+        return SlackAuthRevoked(f"Slack refused the workspace's token ({error})")
     if error in PERMANENT:
-        return GiveUp(f"Slack refused the message ({error})")
-    return RuntimeError(f"Slack answered HTTP {response.status_code} ({error or 'no error code'})")
+        return SlackRejected(f"Slack refused the message ({error})")
+    return SlackUnavailable(f"Slack answered HTTP {response.status_code} ({error or 'no error code'})")

@@ -20,7 +20,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from connectors.twilio.errors import TwilioApiError
+from connectors.twilio.errors import TwilioApiError, api_error
 from connectors.twilio.manifest import API_VERSION, PRODUCTION_URL
 
 __all__ = ["CALL", "CALLS", "NotSent", "TwilioCalls", "TwilioHttp"]
@@ -101,8 +101,8 @@ class TwilioCalls:
     def _error(self, exc: TwilioRestException | TwilioServiceException, doing: str) -> TwilioApiError:
         message = getattr(exc, "msg", None) or getattr(exc, "detail", None) or getattr(exc, "title", "") or ""
         code = getattr(exc, "code", None)
-        return TwilioApiError(f"Twilio refused to {doing}: {message} (HTTP {exc.status}, code {code})"[:300],
-                              status=exc.status, code=code, retry_after=self.http.retry_after)
+        return api_error(f"Twilio refused to {doing}: {message} (HTTP {exc.status}, code {code})"[:300],
+                         status=exc.status, code=code, retry_after=self.http.retry_after)
 
 
 def _fields(call: Any) -> dict[str, Any]:
