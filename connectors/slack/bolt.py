@@ -26,7 +26,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from connectors.slack import actions, commands
 from connectors.slack.errors import NotConfigured, SignatureRefused
-from connectors.slack.install import Installs, web_client
+from connectors.slack.client import web_client
+from connectors.slack.install import Installs
 from connectors.slack.manifest import EVENTS_PATH
 from connectors.slack.settings import SlackSettings
 from hub.errors import BadRequest

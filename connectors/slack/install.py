@@ -17,12 +17,12 @@ from typing import Any
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth import AuthorizeUrlGenerator
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.slack.catalog import SLACK_INSTALLED, SLACK_UNINSTALLED, SlackWorkspaceChanged
+from connectors.slack.client import web_client
 from connectors.slack.errors import (InstallRefused, NotConfigured, NotInstalled, SlackUnavailable,
                                      WorkspaceTaken)
 from connectors.slack.manifest import OAUTH_CALLBACK_PATH, SCOPES, authorize_url
@@ -34,16 +34,10 @@ from hub.db import new_id, utcnow
 from hub.events.service import emit
 from hub.settings import Settings
 
-__all__ = ["STATE_TTL", "Installs", "web_client"]
+__all__ = ["STATE_TTL", "Installs"]
 
 STATE_TTL = timedelta(minutes=10)
-TIMEOUT = 10  # seconds for one Web API call
 log = structlog.get_logger("connectors.slack")
-
-
-def web_client(config: SlackSettings, token: str | None = None) -> AsyncWebClient:
-    """The official client on the configured base URL: the real Slack or a stand-in."""
-    return AsyncWebClient(token=token, base_url=config.api_url, timeout=TIMEOUT)
 
 
 def _hash(state: str) -> str:

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.slack.blocks import event_message, lookups
 from connectors.slack.errors import BadRule, SlackUnavailable
-from connectors.slack.install import Installs, web_client
+from connectors.slack.client import web_client
+from connectors.slack.install import Installs
 from connectors.slack.models import Installation, Rule
 from connectors.slack.settings import SlackSettings
 from hub import outside

@@ -72,9 +72,10 @@ class Resource:
     page: type[msgspec.Struct] = field(init=False)
     updated: type[msgspec.Struct] = field(init=False)
     field_types: dict[str, Any] = field(init=False)
-    created_event: EventType[Any] = field(init=False)
-    updated_event: EventType[Any] = field(init=False)
-    deleted_event: EventType[Any] = field(init=False)
+    # `<name>.created`, `.updated`, `.deleted`, for a resource with `events`
+    created_event: EventType[Any] = field(init=False, default=None)  # type: ignore[assignment]
+    updated_event: EventType[Any] = field(init=False, default=None)  # type: ignore[assignment]
+    deleted_event: EventType[Any] = field(init=False, default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         derive(self)
@@ -118,7 +119,8 @@ def derive(r: Resource) -> None:
                                                         ("previous", dict[str, Any])], bases=(r.read,), kw_only=True)
     r.field_types = {f.name: f.type for f in own} | {f.name: f.type for f in _fields(r.read_only)} | {
         "id": str, "created_at": datetime, "updated_at": datetime, "version": int}
-    _events(r)
+    if r.events:
+        _events(r)
 
 
 def _events(r: Resource) -> None:
