@@ -27,12 +27,14 @@ async def settle(app: Any, timeout: float = 15.0) -> list[Job]:
                 pass
             ran.extend(await hub.jobs.run_due())
             async with hub.sessions() as session:
+                # Events another relay holds right now (SKIP LOCKED passed them by) may still make jobs. They
+                # are counted first: the relay commits its jobs with the events it marks, so once the events
+                # read as relayed, the jobs they made are there to be read; the other order can miss both.
+                unrelayed = await session.scalar(select(func.count()).select_from(Event).where(
+                    Event.relayed_at.is_(None)))
                 busy = await session.scalar(select(func.count()).select_from(JobRow).where(
                     JobRow.status == "pending",
                     (JobRow.next_attempt_at <= utcnow()) | JobRow.lease.is_not(None)))
-                # Events another relay holds right now (SKIP LOCKED passed them by) may still make jobs.
-                unrelayed = await session.scalar(select(func.count()).select_from(Event).where(
-                    Event.relayed_at.is_(None)))
             if not busy and not unrelayed:
                 return
             await asyncio.sleep(0.02)
