@@ -100,6 +100,11 @@ class Hub:
         """What the modules contribute to an extension point (`Module.provides`), in module order."""
         return [item for module in self.modules for item in module.provides if isinstance(item, kind)]
 
+    def port(self, kind: type[T], key: str) -> T | None:
+        """The contribution of `kind` whose `key` is `key` (the vendor a setting or a connection names): how a
+        module reaches an outside service without importing the connector that serves it."""
+        return next((item for item in self.contributions(kind) if getattr(item, "key", None) == key), None)
+
     def config(self, kind: type[S]) -> S:
         return self.settings.of(kind)
 

@@ -170,7 +170,7 @@ async def _ledger(ctx: JobContext, job: Job) -> AsyncIterator[Ledger]:
             Connection.org_id == job.org_id, Connection.id == job.payload["connection_id"]))
     if connection is None or connection.state != "connected":
         raise GiveUp(f"the {job.payload['provider']} connection is no longer connected")
-    provider = ledgers(ctx).get(connection.provider)
+    provider = ctx.hub.port(LedgerProvider, connection.provider)
     if provider is None:
         raise GiveUp(f"no connector of this hub provides {connection.provider} any more")
     ledger = await provider.open(ctx, connection, CLIENT_ATTEMPTS)

@@ -16,6 +16,8 @@ from hub.settings import ModuleSettings, Settings
 if TYPE_CHECKING:
     import httpx
 
+    from hub.jobs.queue import JobQueue
+
     from hub.module import Module
     from hub.runtime import Hub
 
@@ -49,8 +51,8 @@ class Job:
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a handler may use: its units of work, settings, services, and HTTP clients (`user_http` for any
-    URL a user supplied); work it queues goes through `hub.job_queue(session, org_id)` in its own unit."""
+    """What a handler may use: its units of work, settings, services, the job queue, and HTTP clients
+    (`user_http` for any URL a user supplied)."""
 
     hub: Hub
 
@@ -72,6 +74,10 @@ class JobContext:
     @property
     def cipher(self) -> Cipher:
         return self.hub.cipher
+
+    def queue(self, session: AsyncSession, org_id: str) -> JobQueue:
+        """Enqueue more work for `org_id` in the handler's own unit of work `session`."""
+        return self.hub.job_queue(session, org_id)
 
     @property
     def http(self) -> httpx.AsyncClient:
