@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, Literal, Ty
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.settings import ModuleSettings, Settings
+from hub.context import Reach
 from hub.tenancy.auth import Principal
 
 if TYPE_CHECKING:
-    import httpx
-
     from hub.jobs.queue import JobQueue
     from hub.module import Module
     from hub.runtime import Hub
@@ -30,8 +28,6 @@ __all__ = ["Action", "ActionContext", "Catalog", "CatalogError", "EventType", "T
 
 Scope = Literal["read", "write", "admin"]
 P = TypeVar("P", bound=msgspec.Struct)
-S = TypeVar("S", bound=ModuleSettings)
-T = TypeVar("T")
 
 
 class CatalogError(Exception):
@@ -66,9 +62,9 @@ class Trigger:
     output_fields: list[dict[str, Any]]
 
 
-class ActionContext:
+class ActionContext(Reach):
     """What a request or an action handler may use: its unit of work, the caller, and through the process's
-    hub its settings, the job queue and HTTP clients (`user_http` for any URL a user supplied)."""
+    hub its settings, services, the job queue and HTTP clients (`user_http` for any URL a user supplied)."""
 
     # A plain class, not a dataclass: a request handler's signature names it, and Litestar's validation would
     # otherwise try to resolve the type of `hub`, which only exists once the hub has been built.
@@ -88,31 +84,9 @@ class ActionContext:
         return self.hub
 
     @property
-    def settings(self) -> Settings:
-        return self.runtime.settings
-
-    def config(self, kind: type[S]) -> S:
-        """The settings of the module that declared `kind`."""
-        return self.runtime.settings.of(kind)
-
-    def service(self, kind: type[T]) -> T:
-        """The process's one `kind`, made by its module's `build`."""
-        return self.runtime.service(kind)
-
-    @property
     def jobs(self) -> JobQueue:
         """Enqueue work in this unit of work, for the caller's organization."""
         return self.runtime.job_queue(self.session, self.org_id)
-
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """For the services the operator configured (their base URLs come from settings)."""
-        return self.runtime.http
-
-    @property
-    def user_http(self) -> httpx.AsyncClient:
-        """For URLs a user supplied: every address it dials passes the SSRF guard."""
-        return self.runtime.user_http
 
 
 @dataclass(frozen=True)

@@ -5,26 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hub.context import Reach
 from hub.crypto import Cipher
 from hub.events.models import Event
-from hub.settings import ModuleSettings, Settings
 
 if TYPE_CHECKING:
-    import httpx
-
     from hub.jobs.queue import JobQueue
-
     from hub.module import Module
     from hub.runtime import Hub
 
 __all__ = ["GiveUp", "Handler", "Job", "JobContext", "JobRegistry", "Listener", "RetryLater", "build_registry"]
-
-S = TypeVar("S", bound=ModuleSettings)
-T = TypeVar("T")
 
 
 class RetryLater(Exception):
@@ -50,26 +44,19 @@ class Job:
 
 
 @dataclass(frozen=True)
-class JobContext:
+class JobContext(Reach):
     """What a handler may use: its units of work, settings, services, the job queue, and HTTP clients
     (`user_http` for any URL a user supplied)."""
 
     hub: Hub
 
     @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
-        return self.hub.sessions
+    def runtime(self) -> Hub:
+        return self.hub
 
     @property
-    def settings(self) -> Settings:
-        return self.hub.settings
-
-    def config(self, kind: type[S]) -> S:
-        """The settings of the module that declared `kind`."""
-        return self.hub.settings.of(kind)
-
-    def service(self, kind: type[T]) -> T:
-        return self.hub.service(kind)
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.hub.sessions
 
     @property
     def cipher(self) -> Cipher:
@@ -78,14 +65,6 @@ class JobContext:
     def queue(self, session: AsyncSession, org_id: str) -> JobQueue:
         """Enqueue more work for `org_id` in the handler's own unit of work `session`."""
         return self.hub.job_queue(session, org_id)
-
-    @property
-    def http(self) -> httpx.AsyncClient:
-        return self.hub.http
-
-    @property
-    def user_http(self) -> httpx.AsyncClient:
-        return self.hub.user_http
 
 
 Handler = Callable[[JobContext, Job], Awaitable[dict[str, Any] | None]]

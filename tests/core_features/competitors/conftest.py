@@ -12,7 +12,8 @@ from hub.jobs.testing import settle
 from hub.records.models import Deal
 from hub.runtime import Hub
 from tests.conftest import Api
-from tests.webhooks.portal.conftest import browser, chromium, live_hub, open_portal, portal  # noqa: F401 (fixtures)
+from tests.webhooks.portal.conftest import (browser, chromium, live_hub, open_portal, page,  # noqa: F401 (fixtures)
+                                            portal)
 
 __all__ = ["close", "deal", "settled_events"]
 

@@ -4,10 +4,9 @@ Chromium as a rep would use them."""
 from __future__ import annotations
 
 import re
-from typing import Any, AsyncIterator
+from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from litestar import Litestar
 from playwright.async_api import Page, expect
 
@@ -72,15 +71,6 @@ class TestPages:
         assert endpoints.status_code == 200 and 'href="/portal/competitors"' not in endpoints.text
         refused = await visitor.get("/portal/competitors")
         assert refused.status_code == 403 and "Umbrella" not in refused.text
-
-
-@pytest.fixture
-async def page(browser: Any) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport={"width": 1200, "height": 900})
-    opened = await context.new_page()
-    opened.set_default_timeout(10_000)
-    yield opened
-    await context.close()
 
 
 class TestInChromium:

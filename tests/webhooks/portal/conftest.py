@@ -183,6 +183,19 @@ async def browser(chromium: str) -> AsyncIterator[Any]:
         await launched.close()
 
 
+DESKTOP = {"width": 1200, "height": 860}
+
+
+@pytest.fixture
+async def page(browser: Any) -> AsyncIterator[Any]:
+    """A desktop-sized page of a fresh browser context."""
+    context = await browser.new_context(viewport=DESKTOP)
+    opened = await context.new_page()
+    opened.set_default_timeout(10_000)
+    yield opened
+    await context.close()
+
+
 async def screenshot(page: Any, name: str, full_page: bool = False, height: int | None = None) -> Path:
     """Saved as a test artifact; with HUB_UPDATE_DOCS_SCREENSHOTS=1 also as the docs' copy. `height` crops."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -195,4 +208,4 @@ async def screenshot(page: Any, name: str, full_page: bool = False, height: int 
     return path
 
 
-__all__ = ["LiveHub", "Portal", "new_org", "screenshot"]
+__all__ = ["DESKTOP", "LiveHub", "Portal", "new_org", "screenshot"]

@@ -9,28 +9,17 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
-from typing import Any, AsyncIterator
+from typing import Any
 
-import pytest
 from playwright.async_api import Page, expect
 
 from hub.db import utcnow
 from tests.conftest import Api
-from tests.webhooks.portal.conftest import LiveHub, screenshot
+from tests.webhooks.portal.conftest import DESKTOP, LiveHub, screenshot
 from tests.webhooks.receiver import Receiver
 from hub.web._signing import LinkClaims, signers
 
-DESKTOP = {"width": 1200, "height": 860}
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-async def page(browser: Any) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport=DESKTOP)
-    opened = await context.new_page()
-    opened.set_default_timeout(10_000)
-    yield opened
-    await context.close()
 
 
 async def sign_in(page: Page, hub: LiveHub, key: str) -> None:
