@@ -172,7 +172,8 @@ def _read(kind: type[Any], prefix: str, env: Mapping[str, str], overrides: dict[
         return msgspec.convert(raw, kind, strict=False)
     except msgspec.ValidationError as exc:
         text = str(exc)
-        field = text.rsplit("at `$.", 1)[1].split("`")[0].split(".")[0] if "at `$." in text else ""
+        found = re.search(r"at `\$\.(\w+)|missing required field `(\w+)`", text)
+        field = (found.group(1) or found.group(2)) if found else ""
         raise SettingsError(f"{PREFIX}{(prefix + field).upper()} is invalid: {text.split(' - at ')[0]}") from None
 
 

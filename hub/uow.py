@@ -60,8 +60,12 @@ class UnitOfWork(AsyncSession):
         super().__init__(*args, **kwargs)
         self.context = context or UnitContext()
         self._hooks: dict[Any, Callable[[], Any]] = {}
-        event.listen(self.sync_session, "after_commit", self._committed)
-        event.listen(self.sync_session, "after_rollback", self._rolled_back)
+        self._committed = False
+        # SQLAlchemy also reports a SAVEPOINT's release or rollback as a commit or rollback: what counts is how
+        # the last of them went when the outermost transaction ends.
+        event.listen(self.sync_session, "after_commit", self._note_commit)
+        event.listen(self.sync_session, "after_rollback", self._note_rollback)
+        event.listen(self.sync_session, "after_transaction_end", self._ended)
 
     def touch(self, topic: Topic) -> None:
         """Wake `topic`'s listeners in this process once the transaction commits."""
@@ -71,16 +75,21 @@ class UnitOfWork(AsyncSession):
         """Run `hook` once the transaction commits (once per `key`, which defaults to the hook itself)."""
         self._hooks.setdefault(hook if key is None else key, hook)
 
-    def _committed(self, _session: Any) -> None:
-        hooks, self._hooks = list(self._hooks.values()), {}
-        for hook in hooks:
+    def _note_commit(self, _session: Any) -> None:
+        self._committed = True
+
+    def _note_rollback(self, _session: Any) -> None:
+        self._committed = False
+
+    def _ended(self, _session: Any, transaction: Any) -> None:
+        if transaction.parent is not None:  # a SAVEPOINT: the transaction around it goes on, hooks and all
+            return
+        hooks, committed, self._hooks, self._committed = list(self._hooks.values()), self._committed, {}, False
+        for hook in hooks if committed else ():
             try:
                 hook()
             except Exception as exc:  # a waker failing must not turn a committed change into an error
                 log.warning("uow.after_commit.failed", error_class=type(exc).__name__)
-
-    def _rolled_back(self, _session: Any) -> None:
-        self._hooks.clear()
 
 
 def touch(session: AsyncSession, topic: Topic) -> None:

@@ -120,8 +120,6 @@ class TestModuleSettings:
             self._load(tmp_path, env, **overrides)
         assert str(info.value).split()[0] == named
 
-    @pytest.mark.xfail(strict=True, reason="hub/settings.py _read takes the variable from the error's `$.field` "
-                                           "path, which msgspec leaves out for a missing field: it says HUB_NEEDY_")
     def test_names_the_variable_of_a_missing_setting(self, tmp_path: Path) -> None:
         with pytest.raises(SettingsError) as info:
             load_settings({"HUB_DATA_DIR": str(tmp_path)}, sections=[Needy])

@@ -127,9 +127,6 @@ class TestUnitOfWork:
         failures = [entry for entry in logs if entry["event"] == "uow.after_commit.failed"]
         assert [entry["error_class"] for entry in failures] == ["ZeroDivisionError"]
 
-    @pytest.mark.xfail(strict=True, reason="UnitOfWork listens to the session's after_commit, which SQLAlchemy "
-                                           "also sends when a SAVEPOINT is released: hooks run before the outermost "
-                                           "commit, even when that transaction then rolls back")
     async def test_a_released_savepoint_runs_no_hook_before_the_outermost_commit(
             self, units: async_sessionmaker[UnitOfWork]) -> None:
         ran: list[str] = []
@@ -142,9 +139,6 @@ class TestUnitOfWork:
                 raise RuntimeError("the outer change failed")
         assert ran == []
 
-    @pytest.mark.xfail(strict=True, reason="UnitOfWork listens to the session's after_rollback, which SQLAlchemy "
-                                           "also sends when a SAVEPOINT rolls back: the enclosing transaction's "
-                                           "hooks are dropped though it commits")
     async def test_a_rolled_back_savepoint_keeps_the_hooks_of_the_transaction_around_it(
             self, units: async_sessionmaker[UnitOfWork]) -> None:
         ran: list[str] = []

@@ -59,9 +59,8 @@ def _mismatch(session: AsyncSession, event: EventType[Any], payload: Any) -> str
     catalog = session.context.catalog
     if catalog is not None and catalog.events.get(event.key) is not event:
         return f"{event.key} is not declared in the catalog"
-    if session.context.strict:  # what a receiver will decode: the constraints a bare constructor skips
-        try:
-            msgspec.json.decode(msgspec.json.encode(payload), type=event.payload)
-        except msgspec.ValidationError as exc:
-            return f"{event.key}: {exc}"
+    try:  # what a receiver will decode: the constraints a bare constructor skips
+        msgspec.json.decode(msgspec.json.encode(payload), type=event.payload)
+    except msgspec.ValidationError as exc:
+        return f"{event.key}: {exc}"
     return None

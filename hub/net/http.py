@@ -67,5 +67,8 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
 
 
 def guarded_client(policy: Policy, **kwargs: Any) -> httpx.AsyncClient:
-    """An AsyncClient whose every connection passes the guard; `kwargs` go to AsyncClient."""
-    return httpx.AsyncClient(transport=_GuardedTransport(policy), **kwargs)
+    """An AsyncClient whose every connection passes the guard; `kwargs` go to AsyncClient, but none that would
+    route a request around it (a proxy, another transport or mounts)."""
+    if around := {"proxy", "transport", "mounts"} & set(kwargs):
+        raise TypeError(f"guarded_client takes no {', '.join(sorted(around))}: it would bypass the guard")
+    return httpx.AsyncClient(transport=_GuardedTransport(policy), trust_env=False, **kwargs)

@@ -130,8 +130,6 @@ class TestEmit:
         assert ["takes a Note, not a Memo" in m["problem"] for m in mismatches] == [True]
         assert [row.data for row in await written(engine, org_id)] == [{"title": "Minutes"}]
 
-    @pytest.mark.xfail(strict=True, reason="hub/events/service.py checks a payload's constraints only in strict "
-                                           "units, so elsewhere it is written without the mismatch being logged")
     async def test_logs_and_writes_a_payload_that_breaks_its_constraints_where_not_strict(
             self, engine: AsyncEngine, org_id: str) -> None:
         mismatches = await logged(engine, org_id, NOTE_WRITTEN, Note(title=""))
