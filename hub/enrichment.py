@@ -13,7 +13,7 @@ from typing import Literal
 
 from hub.context import Reach
 
-__all__ = ["FIELDS", "EnrichmentProvider", "Fact", "FieldName"]
+__all__ = ["FIELDS", "RECORD_FIELDS", "EnrichmentProvider", "Fact", "FieldName"]
 
 # What a fact may be about. The first group are columns of a company record; the rest are kept beside it.
 FieldName = Literal[
@@ -22,6 +22,7 @@ FieldName = Literal[
     "linkedin", "twitter", "facebook", "instagram", "youtube", "github", "crunchbase",
 ]
 FIELDS: tuple[str, ...] = FieldName.__args__  # type: ignore[attr-defined]
+RECORD_FIELDS = FIELDS[:10]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+"""Company enrichment's settings: `HUB_ENRICHMENT_*`."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from hub.settings import ModuleSettings, doc
+
+__all__ = ["EnrichmentSettings"]
+
+
+class EnrichmentSettings(ModuleSettings, kw_only=True, frozen=True):
+    """Which sources enrichment asks, and the limits of reading a company's homepage."""
+
+    prefix: ClassVar[str] = "enrichment"
+
+    providers: Annotated[str, doc(
+        "Enrichment providers asked, by key, comma-separated (`clearbit`, `hunter`); each is asked only for "
+        "organizations that stored a key for it.")] = ""
+    homepage: Annotated[bool, doc(
+        "Read the company's own homepage (JSON-LD, microdata, OpenGraph, meta tags), through the SSRF guard.")] = True
+    max_bytes: Annotated[int, doc(
+        "Bytes of a homepage read at most; the rest is cut off and the page read as far as it came.",
+        ge=1024, le=20_000_000)] = 1_000_000
+    timeout: Annotated[float, doc(
+        "Seconds for reading one company's robots.txt and homepage, redirects included.", gt=0, le=120)] = 10.0
+    max_redirects: Annotated[int, doc("Redirects followed at most, each hop checked by the SSRF guard.",
+                                      ge=0, le=10)] = 5
+    robots: Annotated[bool, doc(
+        "Respect the site's robots.txt (RFC 9309): a page it disallows for the hub's user agent is not read.")] = True
+    user_agent: Annotated[str, doc(
+        "The User-Agent the homepage reader sends and robots.txt rules are matched against.")] = (
+        "CRMHubEnrichment/1.0 (+https://example.com/bot)")
