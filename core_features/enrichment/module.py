@@ -6,9 +6,10 @@ from pathlib import Path
 from core_features.enrichment.catalog import register
 from core_features.enrichment.endpoints import CompanyEnrichmentController, EnrichmentController
 from core_features.enrichment.models import EnrichmentRun, ProviderKey, Suggestion
+from core_features.enrichment.pages import EnrichmentPages
 from core_features.enrichment.runs import ENRICH, ENRICH_ALL, enrich_all, enrich_company
 from core_features.enrichment.settings import EnrichmentSettings
-from hub.module import Module
+from hub.module import Module, NavItem
 
 __all__ = ["MODULE"]
 
@@ -22,6 +23,9 @@ MODULE = Module(
     models=(ProviderKey, Suggestion, EnrichmentRun),
     migrations=HERE / "migrations",
     routes=(EnrichmentController, CompanyEnrichmentController),
+    pages=(EnrichmentPages,),
+    nav=(NavItem("Enrichment", "/portal/enrichment"),),
+    templates={"enrichment": HERE / "templates"},
     catalog=register,
     jobs={ENRICH: enrich_company, ENRICH_ALL: enrich_all},
 )

@@ -3,11 +3,14 @@ the Clearbit and Hunter fakes as its providers, and a company website on loopbac
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from litestar import Litestar
 
 from connectors.clearbit.fake import FakeClearbit
@@ -16,6 +19,8 @@ from hub.app import create_app
 from hub.jobs.testing import settle
 from tests.conftest import JOB_TEST_SETTINGS, WEBHOOK_TEST_SETTINGS, Api, make_settings, serving
 from tests.core_features.enrichment.site import Site
+from tests.webhooks.portal.conftest import (LiveHub, _free_socket, _orgs, browser, chromium,  # noqa: F401 (fixtures)
+                                            open_portal, page, portal)
 
 CLEARBIT_KEY, HUNTER_KEY = "sk_test_clearbit_0001", "hunter_test_key_0002"
 
@@ -85,3 +90,28 @@ async def enriched_events(app: Litestar, api: Api, company_id: str) -> list[dict
     await settle(app)
     events = (await api.get("/v1/events", params={"type": "company.enriched"})).json()["data"]
     return [e["data"] for e in events if e["data"]["company_id"] == company_id]
+
+
+@pytest.fixture(scope="module")
+async def live(tmp_path_factory: pytest.TempPathFactory, site: Site) -> AsyncIterator[LiveHub]:
+    """A real server on SQLite that may read the loopback site, with two organizations."""
+    sock = _free_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = await make_settings("sqlite", tmp_path_factory.mktemp("enrichment-live"), public_url=url,
+                                   rate_limit_per_minute=100_000, rate_limit_burst=10_000, allowed_hosts="127.0.0.1",
+                                   **JOB_TEST_SETTINGS)
+    (acme_id, acme_key), (globex_id, globex_key) = await _orgs(settings, ["Acme Corp", "Globex"])
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, access_log=False))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), name="enrichment-live",
+                              daemon=True)
+    thread.start()
+    try:
+        while not server.started:  # started within a few seconds; the thread would end on a failure
+            assert thread.is_alive(), "the hub did not start"
+            await asyncio.sleep(0.05)
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            yield LiveHub(settings, url, http, Api(http, acme_id, acme_key), Api(http, globex_id, globex_key))
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 20)
+        sock.close()
