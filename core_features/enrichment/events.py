@@ -23,6 +23,8 @@ class CompanyEnriched(msgspec.Struct, kw_only=True):
     fields: Annotated[list[str], Meta(description="The fields they are for")]
     sources: Annotated[list[str], Meta(description="The sources that answered: homepage, clearbit, hunter...")]
     errors: Annotated[dict[str, str], Meta(description="Sources that did not answer, and why")] = {}
+    filled: Annotated[list[str], Meta(description=(
+        "Empty fields of the company written without waiting for a person (HUB_ENRICHMENT_FILL_EMPTY)"))] = []
 
 
 SAMPLE_IDS = {"company_id": "com_06bqv0e7c1k2m3n4p5q6r7s8t9", "run_id": "enr_06bqv0e7c1k2m3n4p5q6r7s8t9"}
@@ -32,4 +34,4 @@ COMPANY_ENRICHED = EventType(
                 "for a person to accept them.",
     sample={**SAMPLE_IDS, "company_name": "Acme Corp", "domain": "acme.example", "suggestions": 4,
             "fields": ["description", "founded_year", "linkedin", "phone"], "sources": ["homepage", "clearbit"],
-            "errors": {"hunter": "Hunter answered HTTP 401: No user found for the API key supplied"}})
+            "errors": {"hunter": "Hunter answered HTTP 401: No user found for the API key supplied"}, "filled": []})

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_features.enrichment import service
 from core_features.enrichment.events import COMPANY_ENRICHED, CompanyEnriched
-from core_features.enrichment.models import EnrichmentRun
+from core_features.enrichment.models import EnrichmentRun, Suggestion
 from core_features.enrichment.schemas import RunOut
 from core_features.enrichment.settings import EnrichmentSettings
 from core_features.enrichment.sources import HOMEPAGE, Answers, Target, ask
@@ -25,6 +25,7 @@ from hub.errors import NotFound, ValidationFailed
 from hub.events.service import emit
 from hub.jobs import Job, JobContext
 from hub.records.models import Company
+from hub.tenancy.auth import Principal
 
 __all__ = ["ENRICH", "ENRICH_ALL", "enrich_all", "enrich_company", "get_run", "run_out", "start_all",
            "start_company"]
@@ -109,16 +110,26 @@ async def _keep(ctx: JobContext, job: Job, target: Target, answers: Answers, run
         row = await session.scalar(select(Company).where(Company.org_id == job.org_id, Company.id == target.company_id))
         made = [] if row is None else await service.record(session, job.org_id, row, run_id, answers.facts)
         if row is not None:
+            filled = await _fill(ctx, session, row, made)
             emit(session, job.org_id, COMPANY_ENRICHED, CompanyEnriched(
                 company_id=row.id, company_name=row.name, domain=target.domain, run_id=run_id,
-                suggestions=len(made), fields=sorted({s.field for s in made}), sources=sorted(answers.facts),
-                errors=answers.errors), subject_id=row.id)
+                suggestions=len(made) - len(filled), fields=sorted({s.field for s in made if s.status == "pending"}),
+                sources=sorted(answers.facts), errors=answers.errors, filled=filled), subject_id=row.id)
         queue = ctx.queue(session, job.org_id)
         for source, wait in answers.later.items():
             await queue.enqueue(ENRICH, {"company_id": target.company_id, "sources": [source]}, delay=wait)
         await _count(session, job.org_id, run_id, ok=row is not None, suggested=len(made))
     return {"suggested": len(made), "sources": sorted(answers.facts), "errors": answers.errors,
             "later": answers.later}
+
+async def _fill(ctx: JobContext, session: AsyncSession, row: Company, made: list[Suggestion]) -> list[str]:
+    config = ctx.config(EnrichmentSettings)
+    if not config.fill_empty:
+        return []
+    # The organization's own write, made by the hub for it: scoped like a request of one of its keys.
+    acting = ActionContext(session, Principal("", row.org_id, "", frozenset({"write"})), ctx.hub)
+    return await service.fill_empty(acting, row, made, config.fill_confidence)
+
 
 async def _count(session: AsyncSession, org_id: str, run_id: str | None, *, ok: bool, suggested: int) -> None:
     """Count one company as finished in its run, in the statement (runs of many jobs count at once)."""

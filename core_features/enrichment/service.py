@@ -23,11 +23,11 @@ from hub.db import new_id, utcnow
 from hub.enrichment import RECORD_FIELDS, EnrichmentProvider, Fact
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.records import service as records
-from hub.records.definitions import COMPANIES
+from hub.records.definitions import COMPANIES, normalize_phone
 from hub.records.models import Company
 
-__all__ = ["accept", "company", "delete_key", "enabled", "enrichment", "providers", "record", "reject", "set_key",
-           "suggestion_out", "suggestions", "target", "unsealed_keys"]
+__all__ = ["accept", "company", "delete_key", "enabled", "enrichment", "fill_empty", "providers", "record", "reject",
+           "set_key", "suggestion_out", "suggestions", "target", "unsealed_keys"]
 
 
 # -- provider keys ----------------------------------------------------------------------------------------
@@ -200,6 +200,36 @@ async def record(session: AsyncSession, org_id: str, row: Company, run_id: str |
     session.add_all(made)
     await session.flush()
     return made
+
+
+async def fill_empty(ctx: ActionContext, row: Company, made: list[Suggestion], threshold: float) -> list[str]:
+    """Write to the record's still-empty fields the surest new suggestion for each, if at least `threshold`
+    sure and valid for the field, in one update; those suggestions become accepted. Answers the fields."""
+    best: dict[str, Suggestion] = {}
+    for s in made:
+        empty = s.field in RECORD_FIELDS and getattr(row, s.field) in (None, "")
+        if empty and s.confidence >= threshold and s.confidence > getattr(best.get(s.field), "confidence", -1):
+            best[s.field] = s
+    chosen = {field: s for field, s in best.items() if _fits(field, s.value)}
+    if not chosen:
+        return []
+    await records.update(ctx, COMPANIES, row.id, msgspec.convert({f: s.value for f, s in chosen.items()},
+                                                                 COMPANIES.update))
+    now = utcnow()
+    for s in chosen.values():
+        s.status, s.decided_at, s.updated_at = "accepted", now, now
+    await ctx.session.flush()
+    return sorted(chosen)
+
+
+def _fits(field: str, value: Any) -> bool:
+    try:
+        msgspec.convert({field: value}, COMPANIES.update)
+        if field == "phone":
+            normalize_phone(value)
+    except (msgspec.ValidationError, ValidationFailed):
+        return False
+    return True
 
 
 def _same_key(value: Any) -> Any:

@@ -28,6 +28,12 @@ class EnrichmentSettings(ModuleSettings, kw_only=True, frozen=True):
                                       ge=0, le=10)] = 5
     robots: Annotated[bool, doc(
         "Respect the site's robots.txt (RFC 9309): a page it disallows for the hub's user agent is not read.")] = True
+    fill_empty: Annotated[bool, doc(
+        "Write a suggestion to a field of the company that is still empty, without waiting for a person, when it "
+        "is the surest for that field and at least `HUB_ENRICHMENT_FILL_CONFIDENCE` sure. A field a person "
+        "filled in is never overwritten this way.")] = False
+    fill_confidence: Annotated[float, doc(
+        "How sure a suggestion must be (0 to 1) for `HUB_ENRICHMENT_FILL_EMPTY` to write it.", ge=0, le=1)] = 0.85
     user_agent: Annotated[str, doc(
         "The User-Agent the homepage reader sends and robots.txt rules are matched against.")] = (
         "CRMHubEnrichment/1.0 (+https://example.com/bot)")

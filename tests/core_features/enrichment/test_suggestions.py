@@ -3,10 +3,13 @@ are not suggested again; bad input answers a problem."""
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Litestar
 
+from core_features.enrichment.settings import EnrichmentSettings
+from hub.runtime import Hub
 from tests.conftest import Api
-from tests.core_features.enrichment.conftest import company, enrich, suggested
+from tests.core_features.enrichment.conftest import company, enrich, enriched_events, suggested
 from tests.core_features.enrichment.site import Site
 
 
@@ -84,3 +87,25 @@ class TestBadInput:
             assert (await other.post(path)).status_code == 404
         assert (await api.get(f"/v1/companies/{made['id']}/suggestions/")).status_code in (200, 404)
         assert (await suggested(api, made["id"]))[(one["field"], one["source"])]["status"] == "pending"
+
+
+class TestFillEmpty:
+    async def test_only_empty_fields_are_filled_and_only_when_turned_on(self, app: Litestar, api: Api,
+                                                                        site: Site) -> None:
+        settings = Hub.of(app).settings
+        before = settings.of(EnrichmentSettings)
+        settings.sections["enrichment"] = msgspec.structs.replace(before, fill_empty=True, fill_confidence=0.85)
+        try:
+            made = await company(api, site, phone="+14155550100")
+            await enrich(app, api, made["id"])
+        finally:
+            settings.sections["enrichment"] = before
+        now = (await api.get(f"/v1/companies/{made['id']}")).json()
+        assert (now["phone"], now["city"], now["country"], now["employee_count"]) == (
+            "+14155550100", "San Francisco", "US", 250)
+        [event] = await enriched_events(app, api, made["id"])
+        assert event["filled"] == ["city", "country", "employee_count", "postal_code", "region", "street"]
+        pending = await suggested(api, made["id"])
+        assert ("phone", "homepage") in pending and ("city", "homepage") not in pending
+        accepted = (await api.get(f"/v1/companies/{made['id']}/enrichment")).json()["accepted"]
+        assert accepted["city"]["source"] == "homepage" and "phone" not in accepted
