@@ -59,7 +59,10 @@ MODULES = load_modules(
     "connectors.resthooks.module",
     "connectors.zapier.module",
     "connectors.make.module",
+    "connectors.clearbit.module",
+    "connectors.hunter.module",
     "core_features.competitors.module",
+    "core_features.enrichment.module",
 )
 
 

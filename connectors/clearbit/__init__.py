@@ -1,0 +1,1 @@
+"""Clearbit's Company API as an enrichment provider."""

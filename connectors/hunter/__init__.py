@@ -1,0 +1,1 @@
+"""Hunter.io's domain search as an enrichment provider."""
