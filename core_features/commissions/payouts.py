@@ -125,15 +125,16 @@ async def _delta(session: AsyncSession, org_id: str, user_id: str, plan: Plan, e
 async def _draw(session: AsyncSession, org_id: str, user_id: str, plan: Plan, period: Period,
                 earned: Decimal) -> tuple[Decimal, Decimal]:
     """The draw's top-up (up to the guaranteed minimum) and, if recoverable, what this period pays back."""
-    draw = plan.draw or ZERO
-    top_up = max(ZERO, draw - earned)
+    if not plan.draw:
+        return ZERO, ZERO
+    top_up = max(ZERO, plan.draw - max(earned, ZERO))  # at most the draw: a clawback is still owed
     if not plan.draw_recoverable:
         return top_up, ZERO
     before = list(await session.execute(select(Payout.draw_top_up, Payout.draw_recovered).where(
         Payout.org_id == org_id, Payout.user_id == user_id, Payout.status == "locked",
         Payout.period_start < period.start)))
     outstanding = sum((t - r for t, r in before), ZERO)
-    return top_up, min(outstanding, max(ZERO, earned - draw))
+    return top_up, min(outstanding, max(ZERO, earned - plan.draw))
 
 
 def _draw_lines(top_up: Decimal, recovered: Decimal) -> list[Line]:

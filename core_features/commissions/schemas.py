@@ -135,7 +135,7 @@ class CreditOut(msgspec.Struct, kw_only=True):
     payout_id: str | None
 
 
-class Line(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Line(msgspec.Struct, kw_only=True):
     """A line of a statement: a credit or clawback with its commission, an adjustment for a locked period, the
     cap, or the draw."""
 
