@@ -7,9 +7,10 @@ from core_features.commissions import credits, jobs
 from core_features.commissions.catalog import register
 from core_features.commissions.endpoints import CommissionController, DealSplitController, PlanController
 from core_features.commissions.models import Credit, Payout, Plan, PlanMember, Quota, Run, Split
+from core_features.commissions.pages import CommissionPages
 from core_features.commissions.payout_endpoints import PayoutController, RunController
 from core_features.commissions.settings import CommissionSettings
-from hub.module import Module
+from hub.module import Module, NavItem
 
 __all__ = ["MODULE"]
 
@@ -23,6 +24,9 @@ MODULE = Module(
     models=(Plan, PlanMember, Quota, Split, Credit, Payout, Run),
     migrations=HERE / "migrations",
     routes=(PlanController, CommissionController, DealSplitController, RunController, PayoutController),
+    pages=(CommissionPages,),
+    nav=(NavItem("Commissions", "/portal/commissions"),),
+    templates={"commissions": HERE / "templates"},
     catalog=register,
     jobs={jobs.RUN_JOB: jobs.run_payouts},
     listeners=(credits.on_events,),
