@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core_features.commissions import service
 from core_features.commissions.calc import money
 from core_features.commissions.events import COMMISSION_CREDITED, REFUND_EVENT, CommissionCredited
-from core_features.commissions.models import Credit
+from core_features.commissions.models import Credit, Plan, PlanMember, Split
 from core_features.commissions.settings import CommissionSettings
 from hub.db import new_id, plain_decimal, utcnow
 from hub.events.models import Event
@@ -26,7 +26,7 @@ from hub.events.service import emit
 from hub.jobs import JobContext
 from hub.records.models import Deal, LineItem
 
-__all__ = ["active", "credit_deal", "on_events", "pieces", "recredit", "reverse_deal", "shares", "split"]
+__all__ = ["active", "credit_deal", "credit_deals", "on_events", "pieces", "recredit", "reverse_deal", "shares", "split"]
 
 log = structlog.get_logger("core_features.commissions")
 HUNDRED = Decimal(100)
@@ -68,23 +68,41 @@ async def active(session: AsyncSession, org_id: str, deal_id: str) -> list[Credi
 async def credit_deal(session: AsyncSession, deal: Deal, config: CommissionSettings,
                       cause: str = "deal.won") -> list[Credit]:
     """Credit a won deal's reps once; a deal whose credit stands is left as it is."""
-    if await active(session, deal.org_id, deal.id):
-        return []
-    org_currency = await service.currency(session, deal.org_id, config)
-    if deal.currency != org_currency:
-        log.warning("commissions.credit.skipped", deal_id=deal.id, reason="currency", currency=deal.currency)
-        return []
-    sharing = await shares(session, deal)
-    amounts_by_product = await pieces(session, deal)
+    return await credit_deals(session, deal.org_id, [deal], config, cause)
+
+
+async def credit_deals(session: AsyncSession, org_id: str, deals: list[Deal], config: CommissionSettings,
+                       cause: str = "deal.won") -> list[Credit]:
+    """Credit won deals of one organization, reading what they need in a few queries for all of them."""
+    org_currency = await service.currency(session, org_id, config)
+    ids = [d.id for d in deals]
+    standing = await _standing(session, org_id, ids)
+    sharing, items, type_fields = await _splits(session, org_id, ids), await _items(session, org_id, ids), \
+        await _type_fields(session, org_id)
+    rows = []
+    for deal in deals:
+        if deal.id in standing or deal.status != "won":
+            continue
+        if deal.currency != org_currency:
+            log.warning("commissions.credit.skipped", deal_id=deal.id, reason="currency", currency=deal.currency)
+            continue
+        rows += _credits(deal, sharing.get(deal.id) or _owner(deal), _by_product(deal, items.get(deal.id, [])),
+                         type_fields, cause)
+    _add(session, rows, org_currency)
+    return rows
+
+
+def _credits(deal: Deal, sharing: list[tuple[str, Decimal]], amounts_by_product: list[tuple[str | None, Decimal]],
+             type_fields: dict[str, str], cause: str) -> list[Credit]:
     closed_on = (deal.closed_at or utcnow()).date()
     rows = []
     for user_id, percent, amounts in split(sharing, amounts_by_product):
-        deal_type = await _deal_type(session, deal, user_id)
+        value = (deal.custom_fields or {}).get(type_fields.get(user_id, "deal_type"))
         for product_id, amount in amounts:
             rows.append(Credit(id=new_id("ccr"), org_id=deal.org_id, deal_id=deal.id, user_id=user_id,
                                closed_on=closed_on, amount=amount, percent=percent, product_id=product_id,
-                               deal_type=deal_type, cause=cause, reversed=False))
-    _add(session, rows, org_currency)
+                               deal_type=None if value is None else str(value)[:100], cause=cause,
+                               reversed=False))
     return rows
 
 
@@ -124,22 +142,63 @@ def _add(session: AsyncSession, rows: list[Credit], currency: str) -> None:
 
 async def shares(session: AsyncSession, deal: Deal) -> list[tuple[str, Decimal]]:
     """Who shares the deal and by what percent: its splits, else its owner alone."""
-    rows = await service.splits(session, deal.org_id, deal.id)
-    if rows:
-        return [(r.user_id, r.percent) for r in rows]
-    return [(deal.owner_id, HUNDRED)] if deal.owner_id else []
+    return (await _splits(session, deal.org_id, [deal.id])).get(deal.id) or _owner(deal)
 
 
 async def pieces(session: AsyncSession, deal: Deal) -> list[tuple[str | None, Decimal]]:
     """What the deal credits: its line items' amounts by product, else its amount."""
-    items = list(await session.scalars(select(LineItem).where(LineItem.org_id == deal.org_id,
-                                                              LineItem.deal_id == deal.id)))
+    return _by_product(deal, (await _items(session, deal.org_id, [deal.id])).get(deal.id, []))
+
+
+def _owner(deal: Deal) -> list[tuple[str, Decimal]]:
+    return [(deal.owner_id, HUNDRED)] if deal.owner_id else []
+
+
+def _by_product(deal: Deal, items: list[LineItem]) -> list[tuple[str | None, Decimal]]:
     if not items:
         return [(None, deal.amount)] if deal.amount else []
     by_product: dict[str | None, Decimal] = defaultdict(Decimal)
     for item in items:
         by_product[item.product_id] += item.amount
     return sorted(by_product.items(), key=lambda kv: kv[0] or "")
+
+
+async def _standing(session: AsyncSession, org_id: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found |= set(await session.scalars(select(Credit.deal_id).where(
+            Credit.org_id == org_id, Credit.deal_id.in_(chunk), Credit.reversed.is_(False),
+            Credit.reverses_id.is_(None))))
+    return found
+
+
+async def _splits(session: AsyncSession, org_id: str, ids: list[str]) -> dict[str, list[tuple[str, Decimal]]]:
+    out: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for row in await session.scalars(select(Split).where(Split.org_id == org_id, Split.deal_id.in_(chunk))
+                                         .order_by(Split.id)):
+            out[row.deal_id].append((row.user_id, row.percent))
+    return out
+
+
+async def _items(session: AsyncSession, org_id: str, ids: list[str]) -> dict[str, list[LineItem]]:
+    out: dict[str, list[LineItem]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for row in await session.scalars(select(LineItem).where(LineItem.org_id == org_id,
+                                                                LineItem.deal_id.in_(chunk))):
+            out[row.deal_id].append(row)
+    return out
+
+
+async def _type_fields(session: AsyncSession, org_id: str) -> dict[str, str]:
+    """The deal field that holds a deal's type, by user, from each user's plan."""
+    rows = await session.execute(select(PlanMember.user_id, Plan.deal_type_field)
+                                 .join(Plan, Plan.id == PlanMember.plan_id).where(PlanMember.org_id == org_id))
+    return {user_id: field for user_id, field in rows}
+
+
+def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+    return [ids[n:n + size] for n in range(0, len(ids), size)]
 
 
 def split(shares: list[tuple[str, Decimal]], pieces: list[tuple[str | None, Decimal]]
@@ -153,9 +212,3 @@ def split(shares: list[tuple[str, Decimal]], pieces: list[tuple[str | None, Deci
             given += share
             amounts.append((product_id, share))
     return out
-
-
-async def _deal_type(session: AsyncSession, deal: Deal, user_id: str) -> str | None:
-    plan = await service.member_plan(session, deal.org_id, user_id)
-    value = (deal.custom_fields or {}).get(plan.deal_type_field if plan else "deal_type")
-    return None if value is None else str(value)[:100]
