@@ -37,19 +37,19 @@ from sqlalchemy import func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core_features.commissions import credits, jobs  # noqa: E402
-from core_features.commissions.models import Credit, Payout, Plan, PlanMember, Quota, Run, Split  # noqa: E402
-from core_features.commissions.settings import CommissionSettings  # noqa: E402
-from hub import observability  # noqa: E402
-from hub.app import MODULES  # noqa: E402
-from hub.db import new_id, utcnow  # noqa: E402
-from hub.jobs import Job, JobContext  # noqa: E402
-from hub.migrate import upgrade  # noqa: E402
-from hub.records.models import Deal, Pipeline  # noqa: E402
-from hub.runtime import Hub  # noqa: E402
-from hub.settings import load_settings  # noqa: E402
-from hub.tenancy import service  # noqa: E402
-from hub.tenancy.models import User  # noqa: E402
+from core_features.commissions import credits, jobs
+from core_features.commissions.models import Credit, Payout, Plan, PlanMember, Quota, Run, Split
+from core_features.commissions.settings import CommissionSettings
+from hub import observability
+from hub.app import MODULES
+from hub.db import new_id, utcnow
+from hub.jobs import Job, JobContext
+from hub.migrate import upgrade
+from hub.records.models import Deal, Pipeline
+from hub.runtime import Hub
+from hub.settings import load_settings
+from hub.tenancy import service
+from hub.tenancy.models import User
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 TIERS = [{"floor": "0", "rate": "0.04"}, {"floor": "20000", "rate": "0.06"}, {"floor": "40000", "rate": "0.08"}]

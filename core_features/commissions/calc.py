@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 __all__ = ["CENT", "Piece", "Result", "Rules", "Tier", "compute", "money"]
 
@@ -104,7 +105,7 @@ def _slice(rules: Rules, quota: Decimal | None, total: Decimal, piece: Piece, lo
         marks.add(quota)
     points = sorted(marks)
     owed = ZERO
-    for start, end in zip(points, points[1:]):
+    for start, end in pairwise(points):
         rate = override if override is not None else _rate_at(rules, start, total)
         if quota is not None and rules.accelerator is not None and start >= quota:
             rate *= rules.accelerator

@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
 from core_features.commissions import credits, service
 from core_features.commissions.models import Credit, Plan, Quota
-from core_features.commissions.schemas import (CreditOut, MemberIn, PlanIn, PlanOut, QuotaIn, QuotaOut, SplitIn,
-                                               SplitsIn, SplitsOut)
+from core_features.commissions.schemas import (
+    CreditOut,
+    MemberIn,
+    PlanIn,
+    PlanOut,
+    QuotaIn,
+    QuotaOut,
+    SplitIn,
+    SplitsIn,
+    SplitsOut,
+)
 from core_features.commissions.settings import CommissionSettings
 from hub.deps import Ctx
 

@@ -9,7 +9,7 @@ from msgspec import Meta
 
 from hub.catalog import EventType
 
-__all__ = ["COMMISSION_CREDITED", "CommissionCredited", "PAYOUT_LOCKED", "PayoutLocked", "REFUND_EVENT"]
+__all__ = ["COMMISSION_CREDITED", "PAYOUT_LOCKED", "REFUND_EVENT", "CommissionCredited", "PayoutLocked"]
 
 # The accounting sync declares no refund event yet; commission tracking listens for this name (declared by
 # whichever module reports refunds) and never imports the connector.

@@ -11,8 +11,7 @@ from core_features.commissions.periods import Period, containing
 from hub.db import utcnow
 from hub.jobs.testing import settle
 from tests.conftest import Api
-from tests.webhooks.portal.conftest import (browser, chromium, live_hub, open_portal, page,  # noqa: F401 (fixtures)
-                                            portal)
+from tests.webhooks.portal.conftest import browser, chromium, live_hub, open_portal, page, portal  # noqa: F401 (fixtures)
 
 __all__ = ["TIERS", "current", "plan", "rep", "run", "win"]
 

@@ -81,7 +81,7 @@ class TestSplits:
         net: dict[str, D] = {}
         for c in await _credits(api, deal_id=deal["id"]):
             net[c["user_id"]] = net.get(c["user_id"], D(0)) + D(c["amount"])
-        assert net == {ana["id"]: D("250"), ben["id"]: D("250")}
+        assert net == {ana["id"]: D(250), ben["id"]: D(250)}
 
 
 class TestClawbacks:
@@ -123,6 +123,6 @@ class TestClawbacks:
         q = current().label
         await run(app, api, q)
         statement = await payout(api, ana, q)
-        assert D(statement["credited"]) == D(60000) and D(statement["commission"]) == D("3300")  # 2,500 + 800
+        assert D(statement["credited"]) == D(60000) and D(statement["commission"]) == D(3300)  # 2,500 + 800
         assert [line["kind"] for line in statement["lines"]] == ["credit", "credit", "clawback"]
         assert kept["id"] in {line["deal_id"] for line in statement["lines"]}

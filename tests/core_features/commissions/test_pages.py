@@ -27,7 +27,7 @@ class TestPages:
         shown = await portal.get("/portal/commissions")
         assert shown.status_code == 200 and f'value="{q}" selected' in shown.text
         row = re.search(r'<th scope="row" data-label="Rep"><a href="([^"]+)">Marta</a></th>(.*?)</tr>', shown.text,
-                        re.S)
+                        re.DOTALL)
         assert row and row.group(1) == f"/portal/commissions/statements/{marta['id']}?period={q}"
         assert re.search(r'data-label="Total">8,500.00 USD<', row.group(2))
         assert '<svg class="chart"' in shown.text and "Marta: 8,500.00 USD" in shown.text
