@@ -33,24 +33,24 @@ HUNDRED = Decimal(100)
 
 
 async def on_events(ctx: JobContext, session: AsyncSession, events: list[Event]) -> None:
-    """A relay listener: a won deal credits its reps; reopened, lost or refunded, the credit is clawed back."""
+    """A relay listener: a won deal credits its reps; reopened, lost, refunded or deleted, the credit is clawed
+    back."""
     config = ctx.hub.config(CommissionSettings)
     for event in events:
         cause = _cause(event)
         if cause is None:
             continue
         deal_id = event.subject_id or event.data.get("deal_id")
-        deal = await session.scalar(select(Deal).where(Deal.org_id == event.org_id, Deal.id == deal_id))
-        if deal is None:
+        if cause != "deal.won":
+            await reverse_deal(session, event.org_id, deal_id, cause, config)
             continue
-        if cause == "deal.won" and deal.status == "won":
+        deal = await session.scalar(select(Deal).where(Deal.org_id == event.org_id, Deal.id == deal_id))
+        if deal is not None and deal.status == "won":
             await credit_deal(session, deal, config)
-        elif cause != "deal.won":
-            await reverse_deal(session, deal, cause, config)
 
 
 def _cause(event: Event) -> str | None:
-    if event.type in ("deal.won", "deal.lost", REFUND_EVENT):
+    if event.type in ("deal.won", "deal.lost", "deal.deleted", REFUND_EVENT):
         return event.type
     previous = (event.data.get("previous") or {}) if event.type == "deal.updated" else {}
     if event.data.get("status") == "open" and previous.get("status") == "won":
@@ -106,13 +106,17 @@ def _credits(deal: Deal, sharing: list[tuple[str, Decimal]], amounts_by_product:
     return rows
 
 
-async def reverse_deal(session: AsyncSession, deal: Deal, cause: str, config: CommissionSettings) -> list[Credit]:
-    """Claw back every standing credit of a deal with a negative line in the same period."""
-    org_currency = await service.currency(session, deal.org_id, config)
+async def reverse_deal(session: AsyncSession, org_id: str, deal_id: str, cause: str,
+                       config: CommissionSettings) -> list[Credit]:
+    """Claw back every standing credit of a deal (which may be gone) with a negative line in the same period."""
+    standing = await active(session, org_id, deal_id)
+    if not standing:
+        return []
+    org_currency = await service.currency(session, org_id, config)
     rows = []
-    for credit in await active(session, deal.org_id, deal.id):
+    for credit in standing:
         credit.reversed, credit.updated_at = True, utcnow()
-        rows.append(Credit(id=new_id("ccr"), org_id=deal.org_id, deal_id=deal.id, user_id=credit.user_id,
+        rows.append(Credit(id=new_id("ccr"), org_id=org_id, deal_id=deal_id, user_id=credit.user_id,
                            closed_on=credit.closed_on, amount=-credit.amount, percent=credit.percent,
                            product_id=credit.product_id, deal_type=credit.deal_type, cause=cause,
                            reverses_id=credit.id, reversed=False))
@@ -123,7 +127,7 @@ async def reverse_deal(session: AsyncSession, deal: Deal, cause: str, config: Co
 async def recredit(session: AsyncSession, deal: Deal, config: CommissionSettings) -> None:
     """After a won deal's splits change: claw back the old shares and credit the new ones."""
     if deal.status == "won":
-        await reverse_deal(session, deal, "splits.changed", config)
+        await reverse_deal(session, deal.org_id, deal.id, "splits.changed", config)
         await session.flush()
         await credit_deal(session, deal, config, cause="splits.changed")
 

@@ -72,7 +72,8 @@ class Credit(RecordMixin, Base):
     __tablename__ = "commission_credits"
     __extra_args__ = (Index(None, "org_id", "user_id", "closed_on"), Index(None, "org_id", "deal_id"))
 
-    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    # No foreign key: the ledger outlives a deleted deal, whose credits are clawed back rather than erased.
+    deal_id: Mapped[str] = mapped_column(String(40))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     closed_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money)

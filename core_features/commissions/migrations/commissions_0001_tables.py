@@ -67,7 +67,7 @@ def upgrade() -> None:
     _record("commission_credits", _col("deal_id", s(40)), _col("user_id", s(40)), _col("closed_on", sa.Date()),
             _col("amount", MONEY), _col("percent", MONEY), _col("product_id", s(40), True),
             _col("deal_type", s(100), True), _col("cause", s(40)), _col("reverses_id", s(40), True),
-            _col("reversed", sa.Boolean()), _col("payout_id", s(40), True), _deal_key("commission_credits"))
+            _col("reversed", sa.Boolean()), _col("payout_id", s(40), True))
     op.create_index(op.f("ix_commission_credits_org_id_user_id_closed_on"), "commission_credits",
                     ["org_id", "user_id", "closed_on"])
     op.create_index(op.f("ix_commission_credits_org_id_deal_id"), "commission_credits", ["org_id", "deal_id"])

@@ -126,3 +126,11 @@ class TestClawbacks:
         assert D(statement["credited"]) == D(60000) and D(statement["commission"]) == D(3300)  # 2,500 + 800
         assert [line["kind"] for line in statement["lines"]] == ["credit", "credit", "clawback"]
         assert kept["id"] in {line["deal_id"] for line in statement["lines"]}
+
+    async def test_a_deleted_won_deal_is_clawed_back_and_its_ledger_kept(self, app: Litestar, api: Api) -> None:
+        ana = await rep(api)
+        deal = await win(app, api, ana, "700")
+        assert (await api.delete(f"/v1/deals/{deal['id']}")).status_code == 204
+        await settle(app)
+        credits = await _credits(api, deal_id=deal["id"])
+        assert [(D(c["amount"]), c["cause"]) for c in credits] == [(D(700), "deal.won"), (D(-700), "deal.deleted")]
