@@ -79,7 +79,7 @@ class PayoutController(Controller):
     async def statement(self, ctx: Ctx, user_id: FromPath[str], period: FromQuery[str | None] = None) -> PayoutOut:
         return payouts.payout_out(await payouts.statement(ctx.session, ctx.org_id, user_id, period))
 
-    @post("/what-if", status_code=200, summary="What a rep would earn if open deals closed",
+    @post("/what-if", status_code=200, opt={"scope": "read"}, summary="What a rep would earn if open deals closed",
           description="The rep's commission for the period (by default the current one) now and if these open "
                       "deals were won in it, under the rep's plan and quota; nothing is written.")
     async def what_if(self, ctx: Ctx, data: JSONBody[WhatIfIn]) -> WhatIfOut:

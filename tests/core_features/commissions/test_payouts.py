@@ -141,6 +141,11 @@ class TestStatementsAndWhatIf:
         closed = await win(app, api, ana, "10")
         refused = await api.post("/v1/commissions/what-if", {"user_id": ana["id"], "deal_ids": [closed["id"]]})
         assert refused.status_code == 422
+        token = (await api.post("/v1/api_keys", {"name": "ro", "scopes": ["read"]})).json()["key"]
+        reader = Api(api.client, api.org_id, token)
+        asked = await reader.post("/v1/commissions/what-if", {"user_id": ana["id"], "deal_ids": [hopeful["id"]]})
+        assert asked.status_code == 200 and asked.json()["lines"][0]["deal_id"] == hopeful["id"]
+        assert (await reader.post("/v1/commissions/runs", {"period": current().label})).status_code == 403
 
 
 class TestRuns:
