@@ -30,6 +30,8 @@ __all__ = ["active", "credit_deal", "credit_deals", "on_events", "pieces", "recr
 
 log = structlog.get_logger("core_features.commissions")
 HUNDRED = Decimal(100)
+# Fields of a won deal whose change re-credits it: what it is worth, to whom, and in which period.
+_CREDITED = frozenset({"amount", "currency", "owner_id", "closed_at", "custom_fields"})
 
 
 async def on_events(ctx: JobContext, session: AsyncSession, events: list[Event]) -> None:
@@ -41,12 +43,14 @@ async def on_events(ctx: JobContext, session: AsyncSession, events: list[Event])
         if cause is None:
             continue
         deal_id = event.subject_id or event.data.get("deal_id")
-        if cause != "deal.won":
+        if cause not in ("deal.won", "deal.changed"):
             await reverse_deal(session, event.org_id, deal_id, cause, config)
             continue
         deal = await session.scalar(select(Deal).where(Deal.org_id == event.org_id, Deal.id == deal_id))
-        if deal is not None and deal.status == "won":
+        if deal is not None and cause == "deal.won" and deal.status == "won":
             await credit_deal(session, deal, config)
+        elif deal is not None:
+            await recredit(session, deal, config, cause)
 
 
 def _cause(event: Event) -> str | None:
@@ -55,6 +59,8 @@ def _cause(event: Event) -> str | None:
     previous = (event.data.get("previous") or {}) if event.type == "deal.updated" else {}
     if event.data.get("status") == "open" and previous.get("status") == "won":
         return "deal.reopened"
+    if event.data.get("status") == "won" and "status" not in previous and _CREDITED.intersection(previous):
+        return "deal.changed"
     return None
 
 
@@ -124,12 +130,13 @@ async def reverse_deal(session: AsyncSession, org_id: str, deal_id: str, cause: 
     return rows
 
 
-async def recredit(session: AsyncSession, deal: Deal, config: CommissionSettings) -> None:
-    """After a won deal's splits change: claw back the old shares and credit the new ones."""
+async def recredit(session: AsyncSession, deal: Deal, config: CommissionSettings,
+                   cause: str = "splits.changed") -> None:
+    """After a won deal's splits, amount, owner or close date change: claw back the old shares, credit anew."""
     if deal.status == "won":
-        await reverse_deal(session, deal.org_id, deal.id, "splits.changed", config)
+        await reverse_deal(session, deal.org_id, deal.id, cause, config)
         await session.flush()
-        await credit_deal(session, deal, config, cause="splits.changed")
+        await credit_deal(session, deal, config, cause=cause)
 
 
 def _add(session: AsyncSession, rows: list[Credit], currency: str) -> None:

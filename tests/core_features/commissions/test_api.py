@@ -134,3 +134,14 @@ class TestClawbacks:
         await settle(app)
         credits = await _credits(api, deal_id=deal["id"])
         assert [(D(c["amount"]), c["cause"]) for c in credits] == [(D(700), "deal.won"), (D(-700), "deal.deleted")]
+
+    async def test_a_won_deals_new_amount_claws_back_the_old_credit_and_credits_the_new(
+            self, app: Litestar, api: Api) -> None:
+        ana = await rep(api)
+        deal = await win(app, api, ana, "1000")
+        assert (await api.patch(f"/v1/deals/{deal['id']}", {"amount": "1500"})).status_code == 200
+        assert (await api.patch(f"/v1/deals/{deal['id']}", {"name": "Renamed"})).status_code == 200
+        await settle(app)
+        credits = await _credits(api, deal_id=deal["id"])
+        assert [(D(c["amount"]), c["cause"]) for c in credits] == [
+            (D(1000), "deal.won"), (D(-1000), "deal.changed"), (D(1500), "deal.changed")]
