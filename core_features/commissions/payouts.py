@@ -71,16 +71,19 @@ async def calculate(session: AsyncSession, org_id: str, user_id: str, plan: Plan
     else:
         for name, value in values.items():
             setattr(payout, name, value)
-    await _take(session, org_id, payout_id, figures.taken)
+    await _take(session, org_id, payout_id, figures.taken, fresh=payout is None)
     return payout
 
 
 async def _figures(session: AsyncSession, org_id: str, user_id: str, plan: Plan, period: Period,
                    quota: Decimal | None, payout_id: str) -> Figures:
     rules = service.rules(plan)
-    own = await _credits(session, org_id, user_id, period.start, period.end)
+    rows = (await session.execute(
+        select(Credit, Deal.name).outerjoin(Deal, (Deal.id == Credit.deal_id) & (Deal.org_id == Credit.org_id))
+        .where(Credit.org_id == org_id, Credit.user_id == user_id, Credit.closed_on >= period.start,
+               Credit.closed_on < period.end).order_by(Credit.closed_on, Credit.id))).all()
+    own, names = [c for c, _ in rows], {c.deal_id: name for c, name in rows}
     result = compute(rules, quota, [_piece(c) for c in own])
-    names = await _deal_names(session, org_id, {c.deal_id for c in own})
     lines = [Line(kind="clawback" if c.amount < 0 else "credit", commission=result.lines[c.id], credit_id=c.id,
                   deal_id=c.deal_id, deal_name=names.get(c.deal_id), closed_on=c.closed_on, credited=c.amount,
                   rate=result.rates[c.id].quantize(Decimal("0.0001"))) for c in own]
@@ -162,11 +165,12 @@ def _piece(credit: Credit) -> Piece:
     return Piece(credit.id, credit.amount, product_id=credit.product_id, deal_type=credit.deal_type)
 
 
-async def _take(session: AsyncSession, org_id: str, payout_id: str, credit_ids: list[str]) -> None:
-    """Mark the credits this draft pays, and free those it no longer does."""
+async def _take(session: AsyncSession, org_id: str, payout_id: str, credit_ids: list[str], fresh: bool) -> None:
+    """Mark the credits this draft pays, and free those it no longer does (a new draft pays none yet)."""
     await session.flush()
-    await session.execute(update(Credit).where(Credit.org_id == org_id, Credit.payout_id == payout_id)
-                          .values(payout_id=None).execution_options(synchronize_session=False))
+    if not fresh:
+        await session.execute(update(Credit).where(Credit.org_id == org_id, Credit.payout_id == payout_id)
+                              .values(payout_id=None).execution_options(synchronize_session=False))
     for start in range(0, len(credit_ids), 500):
         await session.execute(update(Credit).where(Credit.org_id == org_id,
                                                    Credit.id.in_(credit_ids[start:start + 500]))
@@ -181,16 +185,6 @@ async def _payout(session: AsyncSession, org_id: str, user_id: str, start: date)
 async def _quota(session: AsyncSession, org_id: str, user_id: str, start: date) -> Decimal | None:
     return await session.scalar(select(Quota.amount).where(Quota.org_id == org_id, Quota.user_id == user_id,
                                                            Quota.period_start == start))
-
-
-async def _deal_names(session: AsyncSession, org_id: str, deal_ids: set[str]) -> dict[str, str]:
-    ids = sorted(deal_ids)
-    names: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        rows = await session.execute(select(Deal.id, Deal.name).where(Deal.org_id == org_id,
-                                                                      Deal.id.in_(ids[start:start + 500])))
-        names.update({deal_id: name for deal_id, name in rows})
-    return names
 
 
 def _builtins(line: Line) -> dict[str, Any]:
