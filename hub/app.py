@@ -63,6 +63,7 @@ MODULES = load_modules(
     "connectors.hunter.module",
     "core_features.competitors.module",
     "core_features.enrichment.module",
+    "core_features.commissions.module",
 )
 
 
