@@ -21,6 +21,7 @@ from hub.module import Module
 from hub.plugin import HubPlugin
 from hub.runtime import Hub
 from hub.settings import Settings, load_settings
+from hub.shield import shield
 
 __all__ = ["MODULES", "create_app", "load_modules"]
 
@@ -120,12 +121,17 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
         route_handlers=[health, ready, observability.PrometheusController],
         plugins=[HubPlugin(hub)],
         exception_handlers=exception_handlers,
-        middleware=[observability.request_context, observability.prometheus_config().middleware],
+        middleware=[observability.request_context, _shield(settings), observability.prometheus_config().middleware],
         openapi_config=_openapi(),
         request_max_body_size=settings.max_request_bytes,
         debug=False,
         on_app_init=[_no_default_logging],
     )
+
+
+def _shield(settings: Settings) -> Any:
+    return shield(max_depth=settings.max_json_depth, max_bytes=settings.max_request_bytes,
+                  per_minute=settings.anonymous_rate_limit_per_minute, burst=settings.anonymous_rate_limit_burst)
 
 
 def _no_default_logging(config: AppConfig) -> AppConfig:
