@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+import structlog
 from litestar import Controller, Request, Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -19,11 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from connectors.slack.bolt import Slack
+from connectors.slack.bolt import MAX_AGE, Slack
 from connectors.slack.errors import NotInstalled, SlackError
 from connectors.slack.manifest import EVENTS_PATH, OAUTH_CALLBACK_PATH
 from connectors.slack.models import Rule
 from connectors.slack.notify import Condition, check_rule
+from connectors.slack.replays import first_time, request_key
 from hub.db import new_id, utcnow
 from hub.deps import Ctx, provide_session
 from hub.errors import NotFound, PreconditionFailed, problem_response
@@ -31,6 +33,8 @@ from hub.pagination import newest_first
 from hub.runtime import Hub
 
 __all__ = ["SlackController", "slack_router"]
+
+log = structlog.get_logger("connectors.slack")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Param = Annotated[str | None, QueryParameter(max_length=4096)]
@@ -199,10 +203,22 @@ class SlackController(Controller):
                   "`tokens_revoked`), signed by Slack (v0, at most five minutes old) and handed to the Bolt "
                   "app. An unsigned, forged or stale request is refused with 401.")
 async def slack_events(request: Request) -> ASGIApp:
-    slack = Hub.of(request).service(Slack)
+    hub = Hub.of(request)
+    slack = hub.service(Slack)
     body = await request.body()
     slack.verify(body, request.headers)
+    key = request_key(body, request.headers)
+    timestamp = int(request.headers["x-slack-request-timestamp"])
+    if key is not None and not await first_time(hub.sessions, key, timestamp, MAX_AGE):
+        log.info("slack.request.replay_ignored", kind=key.partition(":")[0])
+        return _handled_already
     return slack.asgi(body)
+
+
+async def _handled_already(scope: Any, receive: Any, send: Any) -> None:
+    """The answer to a replay: acknowledged, and nothing done again."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 @get(OAUTH_CALLBACK_PATH, tags=["Slack"], security=[], summary="Where Slack sends the installing admin back",
