@@ -17,6 +17,7 @@ from sqlalchemy import text
 from hub import observability
 from hub.catalog import Catalog
 from hub.errors import exception_handlers, problem_response
+from hub.idempotency import Replayed, replayed_answer
 from hub.module import Module
 from hub.plugin import HubPlugin
 from hub.runtime import Hub
@@ -120,7 +121,7 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     return Litestar(
         route_handlers=[health, ready, observability.PrometheusController],
         plugins=[HubPlugin(hub)],
-        exception_handlers=exception_handlers,
+        exception_handlers={**exception_handlers, Replayed: replayed_answer},
         middleware=[observability.request_context, _shield(settings), observability.prometheus_config().middleware],
         openapi_config=_openapi(),
         request_max_body_size=settings.max_request_bytes,

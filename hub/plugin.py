@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.params import QueryParameter
 from litestar.plugins import InitPluginProtocol
 
+from hub import idempotency
 from hub.deps import API_DEPENDENCIES
 from hub.errors import BadRequest
 from hub.runtime import Hub
@@ -35,7 +36,7 @@ class HubPlugin(InitPluginProtocol):
         app_config.route_handlers = [
             *app_config.route_handlers,
             Router(path="/", route_handlers=[r for m in modules for r in m.routes], dependencies=API_DEPENDENCIES,
-                   before_request=_strict_input),
+                   before_request=_strict_input, after_request=idempotency.remember_answer),
             *(r for m in modules for r in m.public),
             pages_router([p for m in modules for p in m.pages]),
         ]
@@ -57,6 +58,7 @@ class HubPlugin(InitPluginProtocol):
 
 async def _strict_input(request: Request[Any, Any, Any]) -> None:
     """Refuse query parameters no handler reads, and NUL characters, which no text column can store."""
+    idempotency.track(request)
     accepted = {field.kwarg_definition.name or name
                 for name, field in request.route_handler.parsed_fn_signature.parameters.items()
                 if isinstance(field.kwarg_definition, QueryParameter)}
