@@ -13,11 +13,15 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 import msgspec
+from litestar.datastructures import CacheControlHeader
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.tenancy.auth import RateLimiter
 
-__all__ = ["nested_deeper_than", "shield"]
+__all__ = ["NO_STORE", "nested_deeper_than", "shield"]
+
+# For the routes whose answer carries a secret (a new API key, a signing secret, a token): no cache keeps it.
+NO_STORE = CacheControlHeader(no_store=True)
 
 # A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
 _TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')

@@ -30,6 +30,7 @@ from hub.db import new_id, utcnow
 from hub.deps import Ctx, provide_session
 from hub.errors import NotFound, PreconditionFailed, problem_response
 from hub.pagination import newest_first
+from hub.records.endpoints import IfMatch, etag, parse_if_match
 from hub.runtime import Hub
 
 __all__ = ["SlackController", "slack_router"]
@@ -120,11 +121,17 @@ def _out(row: Any, kind: type[msgspec.Struct]) -> Any:
     return msgspec.convert(row, kind, from_attributes=True)
 
 
-async def _rule(ctx: Any, rule_id: str) -> Rule:
+async def _rule(ctx: Any, rule_id: str, if_match: int | None = None) -> Rule:
     rule = await ctx.session.scalar(select(Rule).where(Rule.id == rule_id, Rule.org_id == ctx.org_id))
     if rule is None:
         raise NotFound(f"No Slack rule {rule_id!r} in this organization.")
+    if if_match is not None and if_match != rule.version:
+        raise PreconditionFailed(f"If-Match names version {if_match}; the rule is at version {rule.version}.")
     return rule
+
+
+def _one(rule: Rule, status: int = 200) -> Response[RuleOut]:
+    return Response(_out(rule, RuleOut), status_code=status, headers={"ETag": etag(rule.version)})
 
 
 async def _flush(ctx: Any) -> None:
@@ -158,13 +165,13 @@ class SlackController(Controller):
         return _out(await Hub.of(request).service(Slack).installs.disconnect(ctx), InstallationOut)
 
     @post("/rules", status_code=201, summary="Create a notification rule")
-    async def create_rule(self, ctx: Ctx, request: Request, data: JSONBody[RuleIn]) -> RuleOut:
+    async def create_rule(self, ctx: Ctx, request: Request, data: JSONBody[RuleIn]) -> Response[RuleOut]:
         check_rule(Hub.of(request).catalog, data.event_type, data.channel, data.conditions)
         rule = Rule(id=new_id("slr"), org_id=ctx.org_id, name=data.name, event_type=data.event_type,
                     channel=data.channel, conditions=msgspec.to_builtins(data.conditions), active=data.active)
         ctx.session.add(rule)
         await _flush(ctx)
-        return _out(rule, RuleOut)
+        return _one(rule, 201)
 
     @get("/rules", summary="List notification rules")
     async def list_rules(self, ctx: Ctx, limit: Limit = 50, cursor: FromQuery[str | None] = None) -> RulePage:
@@ -173,13 +180,14 @@ class SlackController(Controller):
         return RulePage(data=[_out(r, RuleOut) for r in rows], next_cursor=next_cursor)
 
     @get("/rules/{rule_id:str}", summary="Read a notification rule")
-    async def read_rule(self, ctx: Ctx, rule_id: FromPath[str]) -> RuleOut:
-        return _out(await _rule(ctx, rule_id), RuleOut)
+    async def read_rule(self, ctx: Ctx, rule_id: FromPath[str]) -> Response[RuleOut]:
+        return _one(await _rule(ctx, rule_id))
 
-    @patch("/rules/{rule_id:str}", summary="Change a notification rule")
+    @patch("/rules/{rule_id:str}", summary="Change a notification rule",
+           description="Only the fields sent change. Send If-Match to refuse a stale write.")
     async def update_rule(self, ctx: Ctx, request: Request, rule_id: FromPath[str],
-                          data: JSONBody[RulePatch]) -> RuleOut:
-        rule = await _rule(ctx, rule_id)
+                          data: JSONBody[RulePatch], if_match: IfMatch = None) -> Response[RuleOut]:
+        rule = await _rule(ctx, rule_id, parse_if_match(if_match))
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
         conditions = changes.get("conditions", [msgspec.convert(c, Condition) for c in rule.conditions])
         check_rule(Hub.of(request).catalog, changes.get("event_type", rule.event_type),
@@ -190,11 +198,11 @@ class SlackController(Controller):
             setattr(rule, name, value)
         rule.updated_at = utcnow()
         await _flush(ctx)
-        return _out(rule, RuleOut)
+        return _one(rule)
 
     @delete("/rules/{rule_id:str}", status_code=204, summary="Delete a notification rule")
-    async def delete_rule(self, ctx: Ctx, rule_id: FromPath[str]) -> None:
-        await ctx.session.delete(await _rule(ctx, rule_id))
+    async def delete_rule(self, ctx: Ctx, rule_id: FromPath[str], if_match: IfMatch = None) -> None:
+        await ctx.session.delete(await _rule(ctx, rule_id, parse_if_match(if_match)))
         await _flush(ctx)
 
 
