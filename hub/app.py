@@ -19,7 +19,7 @@ from hub.catalog import Catalog
 from hub.errors import exception_handlers, problem_response
 from hub.idempotency import Replayed, replayed_answer
 from hub.module import Module
-from hub.plugin import HubPlugin
+from hub.plugin import HubPlugin, strict_body
 from hub.runtime import Hub
 from hub.settings import Settings, load_settings
 from hub.shield import shield
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
         openapi_config=_openapi(),
         request_max_body_size=settings.max_request_bytes,
         debug=False,
+        before_request=strict_body,
         on_app_init=[_no_default_logging],
     )
 
