@@ -89,7 +89,8 @@ async def strict_body(request: Request[Any, Any, Any], every_body_is_json: bool 
         return
     given = request.headers.get("content-type", "")
     if not _JSON.fullmatch(given.strip()):
-        raise UnsupportedMediaType(f"The body must be JSON (Content-Type: application/json), not {given or 'untyped'}.")
+        raise UnsupportedMediaType("The body must be JSON (Content-Type: application/json), not "
+                                   f"{given or 'untyped'}.")
     if reads_json:
         _fits(body, field.annotation)
 
@@ -100,6 +101,7 @@ def _fits(body: bytes, kind: Any) -> None:
     except msgspec.ValidationError as exc:
         message, _, path = str(exc).partition(" - at `$")
         name = path.rstrip("`").lstrip(".") or "data"
-        raise BadRequest(f"{name}: {message}", errors=[{"field": name, "source": "body", "message": message}]) from None
+        raise BadRequest(f"{name}: {message}",
+                         errors=[{"field": name, "source": "body", "message": message}]) from None
     except (msgspec.DecodeError, TypeError, ValueError):
         return  # malformed JSON, or a type only the handler's own decoding knows: answered there

@@ -24,7 +24,8 @@ def _resource(value: str, named: str | None = None) -> Resource | None:
     return RESOURCES.get(named or "") or by_prefix
 
 
-def _named(data: dict[str, Any], subject_type: str | None, subject_id: str | None) -> list[tuple[str, Resource, str]]:
+def _named(data: dict[str, Any], subject_type: str | None,
+           subject_id: str | None) -> list[tuple[str, Resource, str]]:
     """(field, the kind of record, the id) for each record id the event names."""
     found = []
     if subject_id is not None and (r := _resource(subject_id, subject_type)) is not None:
