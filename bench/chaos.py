@@ -126,17 +126,18 @@ def receivers_app(config: dict[str, Any]) -> Any:
         index, body = int(request.match_info["index"]), await request.read()
         marker, verified = _check(verifiers.get(index), body, request.headers)
         mode = rng.choice(MODES) if index in flaky and rng.random() < config["failure_rate"] else "ok"
-        if stalled.get(index, 0.0) > time.time():
-            mode = "stall"
+        hold = stalled.get(index, 0.0) - time.time()
+        if hold > 0:  # answered after the hub gave up on it ("stall"), or, near the end, still in time ("slow")
+            mode = "stall" if hold > timeout else "slow"
         status = None if mode == "reset" else 401 if not verified else 500 if mode == "500" else 200
         webhook_id = request.headers.get("webhook-id")
         records.append([index, webhook_id, marker, status, verified, mode, time.time()])
         if mode == "reset" and request.transport is not None:
             request.transport.abort()  # no answer at all: the hub sees the connection drop
+        elif hold > 0:
+            await asyncio.sleep(hold)
         elif mode in ("timeout", "slow"):
             await asyncio.sleep(timeout + 0.5 if mode == "timeout" else rng.uniform(0.2, 0.5) * timeout)
-        elif mode == "stall":
-            await asyncio.sleep(stalled[index] - time.time())
         return web.Response(status=status or 200, text="ok")
 
     async def stall(request: web.Request) -> web.Response:
