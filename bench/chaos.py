@@ -18,7 +18,11 @@ The run, on this machine and loopback addresses only:
      optionally at most `--rate` per second, each with a unique marker and an Idempotency-Key). When
      `--kill-at` of the expected deliveries are finished in the database one worker gets SIGKILL (a new one
      starts `--respawn-after` s later); at `--restart-at` RabbitMQ is restarted (`rabbitmqctl stop_app`,
-     `--broker-down` s, `start_app`) unless `--no-broker-restart`.
+     `--broker-down` s, `start_app`) unless `--no-broker-restart`; at `--pg-restart-at` PostgreSQL itself is
+     restarted (`--pg-restart-command`, `pg_ctlcluster 15 main restart` by default: every connection and
+     every transaction under way is lost while the server is down) unless `--no-pg-restart`; at
+     `--stall-at` receiver 0 stalls: for `--stall-seconds` (several attempt timeouts) it holds every request
+     it gets without answering, then answers 200 (late).
   5. Once the database says every message of the organization is finished (or `--deadline` passes) the
      receivers' records are compared with the (event, endpoint) pairs the filters call for. Delivered: a pair
      with a verified 2xx answered in time; lost = expected - delivered; duplicates = such answers beyond the
@@ -31,7 +35,8 @@ passed. Processes, the broker (started again if it is down), the queues and the 
 whatever happens, also on Ctrl-C and SIGTERM.
 
 Run:  /work/.venv/bin/python bench/chaos.py [--events 10000] [--receivers 20] [--workers 2] [--json]
-It restarts the shared RabbitMQ node's application: whatever else uses that broker sees the restart too.
+It restarts the shared RabbitMQ node's application and the PostgreSQL server: whatever else uses them sees
+the restarts too.
 tests/webhooks/test_chaos.py runs a small one (300 events, 6 receivers).
 """
 
@@ -62,6 +67,7 @@ FILTERS: tuple[tuple[str, ...], ...] = (  # receiver i takes FILTERS[i % 10]; an
     ("meeting.booked", "email.replied"))
 MODES = ("500", "timeout", "reset", "slow")
 RABBIT_PORT = 5672
+PG_PORT = 5432
 
 
 def subscribed(patterns: tuple[str, ...], event_type: str) -> bool:
@@ -114,19 +120,30 @@ def receivers_app(config: dict[str, Any]) -> Any:
     rng, flaky, timeout = random.Random(config["seed"]), set(config["flaky"]), config["timeout"]
     verifiers: dict[int, Any] = {}
     records: list[list[Any]] = []
+    stalled: dict[int, float] = {}  # receiver → until when it holds every request without an answer
 
     async def hook(request: web.Request) -> web.Response:
         index, body = int(request.match_info["index"]), await request.read()
         marker, verified = _check(verifiers.get(index), body, request.headers)
         mode = rng.choice(MODES) if index in flaky and rng.random() < config["failure_rate"] else "ok"
+        hold = stalled.get(index, 0.0) - time.time()
+        if hold > 0:  # answered after the hub gave up on it ("stall"), or, near the end, still in time ("slow")
+            mode = "stall" if hold > timeout else "slow"
         status = None if mode == "reset" else 401 if not verified else 500 if mode == "500" else 200
         webhook_id = request.headers.get("webhook-id")
         records.append([index, webhook_id, marker, status, verified, mode, time.time()])
         if mode == "reset" and request.transport is not None:
             request.transport.abort()  # no answer at all: the hub sees the connection drop
+        elif hold > 0:
+            await asyncio.sleep(hold)
         elif mode in ("timeout", "slow"):
             await asyncio.sleep(timeout + 0.5 if mode == "timeout" else rng.uniform(0.2, 0.5) * timeout)
         return web.Response(status=status or 200, text="ok")
+
+    async def stall(request: web.Request) -> web.Response:
+        index, seconds = int(request.query["index"]), float(request.query["seconds"])
+        stalled[index] = time.time() + seconds
+        return web.json_response({"index": index, "until": stalled[index]})
 
     async def set_secrets(request: web.Request) -> web.Response:
         verifiers.update({int(i): Webhook(s) for i, s in (await request.json()).items()})
@@ -139,6 +156,7 @@ def receivers_app(config: dict[str, Any]) -> Any:
     app.router.add_post(r"/hook/{index:\d+}", hook)
     app.router.add_post("/secrets", set_secrets)
     app.router.add_get("/records", get_records)
+    app.router.add_post("/stall", stall)
     return app
 
 
@@ -412,6 +430,26 @@ class Chaos:
         self.actions["db_drop"] = {"at_s": self.since(), "finished_share": round(fraction, 3),
                                    "terminated": sum(1 for (ok,) in rows if ok)}
 
+    async def restart_postgres(self, fraction: float) -> None:
+        """Restart the PostgreSQL server itself; note how long it refused connections."""
+        restart = self.actions["pg_restart"] = {"at_s": self.since(), "finished_share": round(fraction, 3)}
+        started = time.time()
+        restart["returncode"] = await command(*self.args.pg_restart_command.split(), timeout=180)
+        restart["port_open_again"] = await wait_port(PG_PORT, 120)
+        restart |= {"took_s": round(time.time() - started, 1), "up_at_s": self.since(),
+                    "restarted": restart["returncode"] == 0 and restart["port_open_again"]}
+
+    async def stall_receiver(self, fraction: float) -> None:
+        """Receiver 0 holds every request for `--stall-seconds`, far past the hub's attempt timeout."""
+        import aiohttp
+
+        seconds = self.args.stall_seconds
+        async with aiohttp.ClientSession() as session, session.post(
+                f"http://127.0.0.1:{self.ports[0]}/stall", params={"index": "0", "seconds": str(seconds)}) as resp:
+            resp.raise_for_status()
+        self.actions["stall"] = {"at_s": self.since(), "finished_share": round(fraction, 3), "receiver": 0,
+                                 "seconds": seconds, "attempt_timeout_s": self.args.timeout}
+
     async def progress(self) -> dict[str, int]:
         rows = await pg("SELECT count(*) FILTER (WHERE status <> 'pending') AS finished, "
                         "count(*) FILTER (WHERE status = 'pending') AS pending, count(*) AS messages, "
@@ -427,8 +465,17 @@ class Chaos:
             due["db_drop"] = (args.db_drop_at, self.drop_connections)
         if args.broker_restart:
             due["restart"] = (args.restart_at, self.restart_broker)
+        if args.pg_restart:
+            due["pg_restart"] = (args.pg_restart_at, self.restart_postgres)
+        if args.stall_seconds > 0:
+            due["stall"] = (args.stall_at, self.stall_receiver)
         while True:
-            p = await self.progress()
+            try:
+                p = await self.progress()
+            except Exception:  # PostgreSQL is restarting (refused, or "starting up"): ask again shortly
+                self.actions.setdefault("progress_unreadable", {"count": 0})["count"] += 1
+                await asyncio.sleep(0.5)
+                continue
             fraction = p["finished"] / max(expected, 1)
             for name, (point, action) in list(due.items()):
                 if fraction >= point:
@@ -523,7 +570,7 @@ def analyse(accepted: dict[str, tuple[str, float]], receivers: int, records: lis
         bad += not verified
         if pair not in expected or pair_of.setdefault(webhook_id, pair) != pair:
             unexpected += 1  # not subscribed, not ours, or one webhook-id carrying two different pairs
-        elif ok and verified and mode == "timeout":
+        elif ok and verified and mode in ("timeout", "stall"):
             late += 1
         elif ok and verified:
             first[pair] = min(arrived, first.get(pair, arrived))
@@ -572,6 +619,11 @@ def print_report(r: dict[str, Any], chaos: Chaos) -> None:
                              + (f"; never accepted: {dict(chaos.rejected)}" if chaos.rejected else ""))),
         ("worker SIGKILL", _kill_text(r.get("worker_kill"))),
         ("broker restart", _restart_text(r.get("broker_restart"))),
+        ("postgresql restart", (f"at {d['at_s']} s ({d['finished_share']:.0%} finished), took {d.get('took_s', '?')} "
+                                f"s, restarted {d.get('restarted')}" if (d := r.get("pg_restart")) else "did not happen")),
+        ("receiver stalled", (f"receiver 0 for {d['seconds']} s (attempt timeout {d['attempt_timeout_s']} s) at "
+                              f"{d['at_s']} s ({d['finished_share']:.0%} finished)" if (d := r.get("stall"))
+                              else "did not happen")),
         ("database connections dropped", (f"{d['terminated']} at {d['at_s']} s ({d['finished_share']:.0%} finished)"
                                           if (d := r.get("db_drop")) else "did not happen")),
         ("expected pairs", r["expected_pairs"]), ("delivered", r["delivered"]), ("lost", r["lost"]),
@@ -644,6 +696,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--restart-at", type=float, default=0.5, help="restart RabbitMQ at this share finished")
     p.add_argument("--no-broker-restart", dest="broker_restart", action="store_false")
     p.add_argument("--broker-down", type=float, default=3.0, help="seconds between stop_app and start_app")
+    p.add_argument("--pg-restart-at", type=float, default=0.6, help="restart PostgreSQL at this share finished")
+    p.add_argument("--no-pg-restart", dest="pg_restart", action="store_false")
+    p.add_argument("--pg-restart-command", default="pg_ctlcluster 15 main restart")
+    p.add_argument("--stall-at", type=float, default=0.4, help="receiver 0 stalls at this share finished")
+    p.add_argument("--stall-seconds", type=float, default=10.0, help="how long it holds requests (0: never)")
     p.add_argument("--db-drop-at", type=float, default=0.7,
                    help="terminate every database connection of the hub at this share finished")
     p.add_argument("--no-db-drop", dest="db_drop", action="store_false")

@@ -17,10 +17,12 @@ from sqlalchemy import text
 from hub import observability
 from hub.catalog import Catalog
 from hub.errors import exception_handlers, problem_response
+from hub.idempotency import Replayed, replayed_answer
 from hub.module import Module
-from hub.plugin import HubPlugin
+from hub.plugin import HubPlugin, strict_body
 from hub.runtime import Hub
 from hub.settings import Settings, load_settings
+from hub.shield import shield
 
 __all__ = ["MODULES", "create_app", "load_modules"]
 
@@ -123,13 +125,19 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     return Litestar(
         route_handlers=[health, ready, observability.PrometheusController],
         plugins=[HubPlugin(hub)],
-        exception_handlers=exception_handlers,
-        middleware=[observability.request_context, observability.prometheus_config().middleware],
+        exception_handlers={**exception_handlers, Replayed: replayed_answer},
+        middleware=[observability.request_context, _shield(settings), observability.prometheus_config().middleware],
         openapi_config=_openapi(),
         request_max_body_size=settings.max_request_bytes,
         debug=False,
+        before_request=strict_body,
         on_app_init=[_no_default_logging],
     )
+
+
+def _shield(settings: Settings) -> Any:
+    return shield(max_depth=settings.max_json_depth, max_bytes=settings.max_request_bytes,
+                  per_minute=settings.anonymous_rate_limit_per_minute, burst=settings.anonymous_rate_limit_burst)
 
 
 def _no_default_logging(config: AppConfig) -> AppConfig:

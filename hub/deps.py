@@ -8,6 +8,7 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import idempotency
 from hub.catalog import ActionContext, Catalog
 from hub.runtime import Hub
 from hub.tenancy.auth import Principal, authenticate
@@ -33,7 +34,10 @@ async def provide_session(hub: HubDep) -> AsyncGenerator[AsyncSession, None]:
 
 
 async def provide_principal(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Principal:
-    return await authenticate(request, db)
+    """The caller; a POST whose `Idempotency-Key` has an answer stored ends here with that answer."""
+    principal = await authenticate(request, db)
+    await idempotency.begin(request, db, principal.org_id)
+    return principal
 
 
 async def provide_ctx(db: NamedDependency[AsyncSession], principal: NamedDependency[Principal],

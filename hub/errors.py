@@ -7,6 +7,7 @@ HubError                      every error the hub raises on purpose; carries its
 ├── NotFound (404)            absent, or belongs to another organization
 ├── Conflict (409)            unique value taken, idempotency key reused with another body
 ├── PreconditionFailed (412)  stale If-Match
+├── UnsupportedMediaType (415) a body in another format than the route reads
 ├── ValidationFailed (422)    well-formed input that breaks a rule
 └── RateLimited (429)         per-key rate limit, with Retry-After
 """
@@ -28,6 +29,7 @@ __all__ = [
     "PreconditionFailed",
     "RateLimited",
     "Unauthorized",
+    "UnsupportedMediaType",
     "ValidationFailed",
     "exception_handlers",
     "problem_response",
@@ -75,6 +77,10 @@ class Conflict(HubError):
 
 class PreconditionFailed(HubError):
     status, slug, title = 412, "precondition-failed", "The record changed since you read it"
+
+
+class UnsupportedMediaType(HubError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
 class ValidationFailed(HubError):

@@ -41,6 +41,7 @@ T = TypeVar("T")
 S = TypeVar("S", bound=ModuleSettings)
 log = structlog.get_logger("hub.runtime")
 MAINTENANCE_EVERY = 3600.0
+STOP_STEP_SECONDS = 30.0  # the longest one shut-down step may take before the next one runs anyway
 
 
 class Hub:
@@ -65,6 +66,7 @@ class Hub:
         self.jobs = JobRunner(self, registry)
         self.signals.connect("jobs", self.jobs.wake)
         self.delivers = False
+        self.stop_timeout = STOP_STEP_SECONDS
         self._services: dict[type, Any] = {}
         for module in self.modules:
             if module.build is not None:
@@ -132,19 +134,28 @@ class Hub:
                       if m.background is not None]
             yield self
         finally:
-            for module in reversed(started):
-                if module.drain is not None:
-                    await _quietly(module.drain(self), f"{module.name}.drain")
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for module in reversed(started):
-                if module.stop is not None:
-                    await _quietly(module.stop(self), f"{module.name}.stop")
-            await _quietly(self.key_usage.flush(), "key_usage.flush")
-            await self.http.aclose()
-            await self.user_http.aclose()
-            await self.engine.dispose()
+            await self._stop(started, tasks)
+
+    async def _stop(self, started: list[Module], tasks: list[asyncio.Task[Any]]) -> None:
+        """Drain, cancel the background work, stop: each step bounded by `stop_timeout`, so a step that never
+        ends (a lost connection, a task that will not stop) cannot hold the process, or a test run, forever."""
+        bound = self.stop_timeout
+        for module in reversed(started):
+            if module.drain is not None:
+                await _quietly(module.drain(self), f"{module.name}.drain", bound)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=bound)
+            for task in stuck:
+                log.warning("hub.stop.step_timed_out", step=f"{task.get_name()}.cancel", seconds=bound)
+        for module in reversed(started):
+            if module.stop is not None:
+                await _quietly(module.stop(self), f"{module.name}.stop", bound)
+        await _quietly(self.key_usage.flush(), "key_usage.flush", bound)
+        await _quietly(self.http.aclose(), "http.close", bound)
+        await _quietly(self.user_http.aclose(), "user_http.close", bound)
+        await _quietly(self.engine.dispose(), "engine.dispose", bound)
 
     async def maintain(self) -> dict[str, int]:
         """One round of upkeep: expired idempotency keys, and every module's own; answers the counts."""
@@ -168,9 +179,11 @@ class Hub:
             await asyncio.sleep(MAINTENANCE_EVERY)
 
 
-async def _quietly(step: Any, name: str) -> None:
-    """A stop step that fails is logged: the rest of the shut-down still runs."""
+async def _quietly(step: Any, name: str, bound: float) -> None:
+    """A stop step that fails, or outlasts `bound` seconds, is logged: the rest of the shut-down still runs."""
     try:
-        await step
+        await asyncio.wait_for(step, bound)
+    except asyncio.TimeoutError:
+        log.warning("hub.stop.step_timed_out", step=name, seconds=bound)
     except Exception as exc:
         log.warning("hub.stop.step_failed", step=name, error_class=type(exc).__name__)

@@ -78,6 +78,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     rate_limit_per_minute: Annotated[int, doc(
         "Requests per API key per minute; past it (and the burst) 429 with `Retry-After`.")] = 600
     rate_limit_burst: Annotated[int, doc("Requests an API key may make at once above its steady rate.")] = 100
+    max_json_depth: Annotated[int, doc(
+        "Arrays and objects a request body may nest; deeper is answered 400 before it is decoded.")] = 64
+    anonymous_rate_limit_per_minute: Annotated[int, doc(
+        "Requests per client address per minute answered 401 (no valid credential) or refused for their nesting; "
+        "past it (and the burst) every request from the address is answered 429 with `Retry-After`.")] = 120
+    anonymous_rate_limit_burst: Annotated[int, doc(
+        "Such refused requests an address may make at once above the steady rate.")] = 60
     idempotency_ttl_hours: Annotated[int, doc("How long an `Idempotency-Key` answer is kept and replayed.")] = 24
     key_cache_seconds: Annotated[float, doc(
         "How long a process trusts a verified key without reading it again; a key revoked through another process "
@@ -205,7 +212,8 @@ def _complete(s: Settings) -> Settings:
         raise SettingsError("HUB_BROKER_QUEUE_PREFIX must be 1 to 100 letters, digits, dots, dashes or underscores")
     if not s.public_url.startswith(("http://", "https://")):
         raise SettingsError("HUB_PUBLIC_URL must be an http(s) URL")
-    for name in ("port", "max_request_bytes", "rate_limit_per_minute", "rate_limit_burst", "http_timeout"):
+    for name in ("port", "max_request_bytes", "rate_limit_per_minute", "rate_limit_burst", "http_timeout",
+                 "max_json_depth", "anonymous_rate_limit_per_minute", "anonymous_rate_limit_burst"):
         if getattr(s, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()} must be positive")
     try:

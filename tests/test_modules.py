@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = build_catalog()
 # Tables that belong to no organization, and why.
 GLOBAL_TABLES = {"organizations": "the tenants themselves",
-                 "oauth_server_clients": "apps registered by the operator, which any organization may approve"}
+                 "oauth_server_clients": "apps registered by the operator, which any organization may approve",
+                 "slack_handled_requests": "digests of signed Slack requests already handled, checked before the "
+                                           "workspace (and so the organization) is known"}
 
 
 def _package(module: Any) -> str:

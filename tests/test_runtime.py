@@ -117,6 +117,36 @@ class TestRunning:
         failed = [entry["step"] for entry in logs if entry["event"] == "hub.stop.step_failed"]
         assert failed == ["b.drain", "b.stop"]
 
+    async def test_a_step_that_never_ends_is_cut_off_and_the_rest_still_stops(self, build: Callable[..., Hub]
+                                                                           ) -> None:
+        journal = Journal()
+
+        async def hangs(hub: Hub) -> None:
+            journal.entries.append("stop b")
+            await asyncio.Event().wait()
+
+        async def ignores_cancellation(hub: Hub) -> None:
+            journal.entries.append("runs b")
+            while True:
+                try:
+                    await asyncio.Event().wait()
+                except asyncio.CancelledError:
+                    journal.entries.append("refused to stop b")  # then waits on: only its bound ends it
+                    await asyncio.sleep(3600)
+
+        hub = build(journal.module("a"), Module(name="b", description="The module b.", stop=hangs,
+                                                background=ignores_cancellation), journal.module("c"))
+        hub.stop_timeout = 0.2
+        with capture_logs() as logs:
+            async with hub.running(delivers=False):
+                await until(lambda: "runs b" in journal.entries)
+        assert journal.entries[-4:] == ["refused to stop b", "stop c", "stop b", "stop a"]
+        timed_out = [entry["step"] for entry in logs if entry["event"] == "hub.stop.step_timed_out"]
+        assert timed_out == ["b.cancel", "b.stop"]
+        for task in asyncio.all_tasks():  # a second cancellation ends the one that refused the first
+            if task.get_name() == "b":
+                task.cancel()
+
     async def test_stops_the_started_modules_when_one_fails_to_start(self, build: Callable[..., Hub]) -> None:
         journal = Journal()
         hub = build(journal.module("a"), journal.module("b", failing=("start",)), journal.module("c"))

@@ -19,6 +19,7 @@ from webhooks.models import Attempt, Endpoint, Message
 from webhooks.schemas import (AttemptOut, AttemptPage, EndpointCreated, EndpointIn, EndpointOut, EndpointPage,
                               EndpointPatch, MessageOut, MessagePage, Recover, Recovered, SecretOut)
 from webhooks.service import Webhooks
+from hub.shield import NO_STORE
 
 __all__ = ["EndpointController", "MessageController"]
 
@@ -37,13 +38,15 @@ class EndpointController(Controller):
     path = "/v1/endpoints"
     tags = ["Webhook endpoints"]
 
-    @post("/", status_code=201, summary="Create an endpoint",
+    @post("/", status_code=201, summary="Create an endpoint", cache_control=NO_STORE,
           description="Answers the endpoint and its signing secret (`whsec_…`). The URL must be https and must "
                       "not point at a private, loopback, link-local or metadata address.")
-    async def create_endpoint(self, ctx: Ctx, request: Request, data: JSONBody[EndpointIn]) -> EndpointCreated:
+    async def create_endpoint(self, ctx: Ctx, request: Request,
+                              data: JSONBody[EndpointIn]) -> Response[EndpointCreated]:
         hooks = _hooks(request)
         endpoint, secret = await hooks.create(ctx, data)
-        return EndpointCreated(**msgspec.structs.asdict(hooks.out(endpoint)), secret=secret)
+        return Response(EndpointCreated(**msgspec.structs.asdict(hooks.out(endpoint)), secret=secret),
+                        status_code=201, headers={"ETag": etag(endpoint.version)})
 
     @get("/", summary="List endpoints")
     async def list_endpoints(self, ctx: Ctx, request: Request, limit: Limit = 50,
@@ -80,12 +83,14 @@ class EndpointController(Controller):
         hooks = _hooks(request)
         return _one(hooks, await hooks.set_state(ctx, endpoint_id, "enabled"))
 
-    @get("/{endpoint_id:str}/secret", summary="Reveal the signing secret", opt={"scope": "write"})
+    @get("/{endpoint_id:str}/secret", summary="Reveal the signing secret", opt={"scope": "write"},
+         cache_control=NO_STORE)
     async def read_secret(self, ctx: Ctx, request: Request, endpoint_id: FromPath[str]) -> SecretOut:
         secret, previous = await _hooks(request).secret(ctx, endpoint_id)
         return SecretOut(secret=secret, previous_expires_at=previous)
 
     @post("/{endpoint_id:str}/secret/rotate", status_code=200, summary="Rotate the signing secret",
+          cache_control=NO_STORE,
           description="The previous secret keeps signing, beside the new one, for the grace period (24 h).")
     async def rotate_secret(self, ctx: Ctx, request: Request, endpoint_id: FromPath[str]) -> SecretOut:
         secret, previous = await _hooks(request).rotate(ctx, endpoint_id)

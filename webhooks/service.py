@@ -16,7 +16,7 @@ from hub.catalog import ActionContext, Catalog
 from hub.crypto import Cipher
 from hub.db import new_id, utcnow
 from hub.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from hub.net.ssrf import Policy, check_url
+from hub.net.ssrf import Policy, check_url_resolving
 from hub.uow import touch
 from webhooks import signing
 from webhooks.fanout import envelope
@@ -51,7 +51,7 @@ class Webhooks:
         return endpoint
 
     async def create(self, ctx: ActionContext, data: EndpointIn) -> tuple[Endpoint, str]:
-        self._check(data.url, data.event_types, data.headers)
+        await self._check(data.url, data.event_types, data.headers)
         endpoint = Endpoint(id=new_id("ep"), org_id=ctx.org_id, url=data.url, description=data.description,
                             event_types=data.event_types, rate_limit=data.rate_limit,
                             max_concurrency=data.max_concurrency, ordered=data.ordered, state=data.state)
@@ -66,7 +66,7 @@ class Webhooks:
         if if_match is not None and if_match != endpoint.version:
             raise PreconditionFailed(f"If-Match names version {if_match}; the endpoint is at {endpoint.version}.")
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
-        self._check(changes.get("url", endpoint.url), changes.get("event_types", endpoint.event_types),
+        await self._check(changes.get("url", endpoint.url), changes.get("event_types", endpoint.event_types),
                     changes.get("headers", {}))
         if "headers" in changes:
             endpoint.headers_enc = self._seal_headers(endpoint.id, changes.pop("headers"))
@@ -147,8 +147,8 @@ class Webhooks:
         ).values(status="pending", next_attempt_at=utcnow(), finished_at=None))
         return result.rowcount or 0
 
-    def _check(self, url: str, patterns: list[str], headers: dict[str, str]) -> None:
-        check_url(url, self.ssrf)
+    async def _check(self, url: str, patterns: list[str], headers: dict[str, str]) -> None:
+        await check_url_resolving(url, self.ssrf)
         nouns = {key.split(".")[0] for key in self.catalog.events}
         unknown = [p for p in patterns if p != "*" and p not in self.catalog.events
                    and not (p.endswith(".*") and p[:-2] in nouns)]

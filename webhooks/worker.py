@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from hub.crypto import Cipher
 from hub.db import UTCDateTime, utcnow
-from hub.net.ssrf import Policy, guarded_connector
+from hub.net.ssrf import BlockedAddress, Policy, guarded_connector
 from hub.retry import RetryPolicy
 from hub.settings import Settings
 from hub.tenancy.auth import RateLimiter
@@ -320,7 +320,8 @@ def _error_class(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError):
         return "timeout"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return "connect"
+        # The guard refused the address: the endpoint's URL, not the network, is what needs a look.
+        return "blocked_by_policy" if isinstance(exc.os_error, BlockedAddress) else "connect"
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)):
         return "connection_reset"
     if isinstance(exc, aiohttp.ClientPayloadError):

@@ -96,8 +96,11 @@ def parse(body: bytes) -> list[Change]:
             return _legacy(document["eventNotifications"])
         if isinstance(document, list):
             return [_cloud_event(event) for event in document]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise BadPayload(f"Malformed notification ({type(exc).__name__}: {exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        # The exception's own text names our code's internals, not the sender's mistake.
+        raise BadPayload("Malformed notification: a required field is missing or has the wrong type "
+                         "(realmId, entities' name, id, operation and lastUpdated; or a CloudEvent's type, "
+                         "intuitentityid, intuitaccountid and time)") from None
     raise BadPayload("Neither an eventNotifications object nor a CloudEvents array")
 
 

@@ -19,6 +19,7 @@ from hub.errors import NotFound
 from hub.pagination import newest_first
 from hub.runtime import Hub
 from webhooks.service import Webhooks
+from hub.shield import NO_STORE
 
 __all__ = ["ChoiceController", "HookController", "TriggerController", "read_action_fields"]
 
@@ -33,7 +34,7 @@ class HookController(Controller):
     path = "/v1/hooks"
     tags = ["REST hooks"]
 
-    @post("/", status_code=201, summary="Subscribe a target URL to a trigger",
+    @post("/", status_code=201, summary="Subscribe a target URL to a trigger", cache_control=NO_STORE,
           description="Zapier's `performSubscribe`, Make's `attach`. Deliveries to `target_url` are the "
                       "webhook envelope `{id, type, timestamp, data}`, signed with `secret` (Standard "
                       "Webhooks). A 410 Gone from the target ends the subscription.")

@@ -38,7 +38,9 @@ __all__ = ["MAX_AGE", "NOT_INSTALLED", "ShortRateLimitWait", "Slack"]
 MAX_AGE = 300  # seconds a signed request stays acceptable, as Slack's docs and SDK say
 SHORT_WAIT = 5  # seconds of Retry-After a listener waits out once, with someone waiting for its answer
 NOT_INSTALLED = (":electric_plug: This Slack workspace is not connected to a CRM organization (or was "
-                 "disconnected). An admin of the organization can install the app again from the CRM.")
+                 "disconnected). To connect it, an admin of your CRM organization installs the Slack app from the "
+                 "CRM (`POST /v1/slack/install` with an admin key) and approves it for this workspace; then try "
+                 "`/crm help`.")
 log = structlog.get_logger("connectors.slack")
 # slack_sdk logs whole Web API answers at DEBUG, oauth.v2.access's bot token among them: never below INFO.
 logging.getLogger("slack_sdk").setLevel(logging.INFO)
@@ -161,6 +163,9 @@ class Slack:
             installation = await self.installs.for_team(session, team_id)
         if installation is None or installation.bot_token_enc is None:
             log.info("slack.request.not_installed", team_id=team_id)
+            # Bolt would post the refusal to the request's response_url, and a failure there would make a valid
+            # request a 500; without one it answers the refusal in the acknowledgement itself.
+            context.pop("response_url", None)
             return None
         context["org_id"], context["installation_id"] = installation.org_id, installation.id
         structlog.contextvars.bind_contextvars(org_id=installation.org_id)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+import structlog
 from litestar import Controller, Request, Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -19,18 +20,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from connectors.slack.bolt import Slack
+from connectors.slack.bolt import MAX_AGE, Slack
 from connectors.slack.errors import NotInstalled, SlackError
 from connectors.slack.manifest import EVENTS_PATH, OAUTH_CALLBACK_PATH
 from connectors.slack.models import Rule
 from connectors.slack.notify import Condition, check_rule
+from connectors.slack.replays import first_time, request_key
 from hub.db import new_id, utcnow
 from hub.deps import Ctx, provide_session
 from hub.errors import NotFound, PreconditionFailed, problem_response
 from hub.pagination import newest_first
+from hub.records.endpoints import IfMatch, etag, parse_if_match
 from hub.runtime import Hub
 
 __all__ = ["SlackController", "slack_router"]
+
+log = structlog.get_logger("connectors.slack")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Param = Annotated[str | None, QueryParameter(max_length=4096)]
@@ -116,11 +121,17 @@ def _out(row: Any, kind: type[msgspec.Struct]) -> Any:
     return msgspec.convert(row, kind, from_attributes=True)
 
 
-async def _rule(ctx: Any, rule_id: str) -> Rule:
+async def _rule(ctx: Any, rule_id: str, if_match: int | None = None) -> Rule:
     rule = await ctx.session.scalar(select(Rule).where(Rule.id == rule_id, Rule.org_id == ctx.org_id))
     if rule is None:
         raise NotFound(f"No Slack rule {rule_id!r} in this organization.")
+    if if_match is not None and if_match != rule.version:
+        raise PreconditionFailed(f"If-Match names version {if_match}; the rule is at version {rule.version}.")
     return rule
+
+
+def _one(rule: Rule, status: int = 200) -> Response[RuleOut]:
+    return Response(_out(rule, RuleOut), status_code=status, headers={"ETag": etag(rule.version)})
 
 
 async def _flush(ctx: Any) -> None:
@@ -154,13 +165,13 @@ class SlackController(Controller):
         return _out(await Hub.of(request).service(Slack).installs.disconnect(ctx), InstallationOut)
 
     @post("/rules", status_code=201, summary="Create a notification rule")
-    async def create_rule(self, ctx: Ctx, request: Request, data: JSONBody[RuleIn]) -> RuleOut:
+    async def create_rule(self, ctx: Ctx, request: Request, data: JSONBody[RuleIn]) -> Response[RuleOut]:
         check_rule(Hub.of(request).catalog, data.event_type, data.channel, data.conditions)
         rule = Rule(id=new_id("slr"), org_id=ctx.org_id, name=data.name, event_type=data.event_type,
                     channel=data.channel, conditions=msgspec.to_builtins(data.conditions), active=data.active)
         ctx.session.add(rule)
         await _flush(ctx)
-        return _out(rule, RuleOut)
+        return _one(rule, 201)
 
     @get("/rules", summary="List notification rules")
     async def list_rules(self, ctx: Ctx, limit: Limit = 50, cursor: FromQuery[str | None] = None) -> RulePage:
@@ -169,13 +180,14 @@ class SlackController(Controller):
         return RulePage(data=[_out(r, RuleOut) for r in rows], next_cursor=next_cursor)
 
     @get("/rules/{rule_id:str}", summary="Read a notification rule")
-    async def read_rule(self, ctx: Ctx, rule_id: FromPath[str]) -> RuleOut:
-        return _out(await _rule(ctx, rule_id), RuleOut)
+    async def read_rule(self, ctx: Ctx, rule_id: FromPath[str]) -> Response[RuleOut]:
+        return _one(await _rule(ctx, rule_id))
 
-    @patch("/rules/{rule_id:str}", summary="Change a notification rule")
+    @patch("/rules/{rule_id:str}", summary="Change a notification rule",
+           description="Only the fields sent change. Send If-Match to refuse a stale write.")
     async def update_rule(self, ctx: Ctx, request: Request, rule_id: FromPath[str],
-                          data: JSONBody[RulePatch]) -> RuleOut:
-        rule = await _rule(ctx, rule_id)
+                          data: JSONBody[RulePatch], if_match: IfMatch = None) -> Response[RuleOut]:
+        rule = await _rule(ctx, rule_id, parse_if_match(if_match))
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
         conditions = changes.get("conditions", [msgspec.convert(c, Condition) for c in rule.conditions])
         check_rule(Hub.of(request).catalog, changes.get("event_type", rule.event_type),
@@ -186,11 +198,11 @@ class SlackController(Controller):
             setattr(rule, name, value)
         rule.updated_at = utcnow()
         await _flush(ctx)
-        return _out(rule, RuleOut)
+        return _one(rule)
 
     @delete("/rules/{rule_id:str}", status_code=204, summary="Delete a notification rule")
-    async def delete_rule(self, ctx: Ctx, rule_id: FromPath[str]) -> None:
-        await ctx.session.delete(await _rule(ctx, rule_id))
+    async def delete_rule(self, ctx: Ctx, rule_id: FromPath[str], if_match: IfMatch = None) -> None:
+        await ctx.session.delete(await _rule(ctx, rule_id, parse_if_match(if_match)))
         await _flush(ctx)
 
 
@@ -199,10 +211,22 @@ class SlackController(Controller):
                   "`tokens_revoked`), signed by Slack (v0, at most five minutes old) and handed to the Bolt "
                   "app. An unsigned, forged or stale request is refused with 401.")
 async def slack_events(request: Request) -> ASGIApp:
-    slack = Hub.of(request).service(Slack)
+    hub = Hub.of(request)
+    slack = hub.service(Slack)
     body = await request.body()
     slack.verify(body, request.headers)
+    key = request_key(body, request.headers)
+    timestamp = int(request.headers["x-slack-request-timestamp"])
+    if key is not None and not await first_time(hub.sessions, key, timestamp, MAX_AGE):
+        log.info("slack.request.replay_ignored", kind=key.partition(":")[0])
+        return _handled_already
     return slack.asgi(body)
+
+
+async def _handled_already(scope: Any, receive: Any, send: Any) -> None:
+    """The answer to a replay: acknowledged, and nothing done again."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 @get(OAUTH_CALLBACK_PATH, tags=["Slack"], security=[], summary="Where Slack sends the installing admin back",

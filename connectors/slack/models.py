@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, JSONType, RecordMixin, UTCDateTime, utcnow
 
-__all__ = ["INSTALLED", "InstallRequest", "Installation", "Rule"]
+__all__ = ["HandledRequest", "INSTALLED", "InstallRequest", "Installation", "Rule"]
 
 INSTALLED = text("state = 'installed'")
 
@@ -51,6 +51,16 @@ class InstallRequest(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     redirect_uri: Mapped[str] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class HandledRequest(Base):
+    """A signed request from Slack already handled, kept until its signature would be refused as stale; a
+    replay within that window is found here, whichever process it reaches."""
+
+    __tablename__ = "slack_handled_requests"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 

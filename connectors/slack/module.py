@@ -8,7 +8,7 @@ from connectors.slack import notify
 from connectors.slack.bolt import Slack
 from connectors.slack.catalog import register
 from connectors.slack.endpoints import SlackController, slack_router
-from connectors.slack.models import Installation, InstallRequest, Rule
+from connectors.slack.models import HandledRequest, Installation, InstallRequest, Rule
 from connectors.slack.settings import SlackSettings
 from hub.module import Module
 from hub.runtime import Hub
@@ -32,7 +32,7 @@ MODULE = Module(
     description="Slack: the /crm command, notification rules rendered as Block Kit with buttons that act on the "
                 "CRM, and the OAuth v2 install per workspace.",
     settings=SlackSettings,
-    models=(InstallRequest, Installation, Rule),
+    models=(InstallRequest, Installation, Rule, HandledRequest),
     routes=(SlackController,),
     public=(slack_router(),),
     catalog=register,

@@ -17,6 +17,7 @@ from hub.deps import Ctx
 from hub.errors import NotFound
 from hub.pagination import newest_first
 from hub.runtime import Hub
+from hub.shield import NO_STORE
 
 __all__ = ["CallController", "TelephonyController"]
 
@@ -41,6 +42,7 @@ class TelephonyController(Controller):
         return telephony_out(await telephony(ctx.session, ctx.org_id), Hub.of(request).settings.public_url)
 
     @post("/embed_tokens", status_code=201, summary="Mint a click-to-call token for one rep",
+          cache_control=NO_STORE,
           description="For the CRM's backend, for the rep signed in there: the page includes the answered "
                       "`snippet`, and every element marked `data-hub-call=\"<contact id>\"` gets a call "
                       "button that calls as that rep until the token expires. Revoking the key voids its "

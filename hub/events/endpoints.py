@@ -14,6 +14,7 @@ from hub.deps import CatalogDep, Ctx
 from hub.errors import NotFound, ValidationFailed
 from hub.events.models import Event
 from hub.events.schemas import EventBatch, EventIn, EventList, EventOut, EventPage
+from hub.events.references import check_references
 from hub.events.service import append
 from hub.idempotency import Idempotency
 from hub.pagination import narrow, newest_first
@@ -26,7 +27,7 @@ def _out(event: Event) -> EventOut:
     return msgspec.convert(event, EventOut, from_attributes=True)
 
 
-def _write(ctx: Ctx, catalog: Catalog, data: EventIn) -> Event:
+async def _write(ctx: Ctx, catalog: Catalog, data: EventIn) -> Event:
     """Check one posted event against the catalog and add it to the outbox."""
     declared = catalog.events.get(data.type)
     if declared is None:
@@ -40,9 +41,10 @@ def _write(ctx: Ctx, catalog: Catalog, data: EventIn) -> Event:
     except msgspec.ValidationError as exc:
         raise ValidationFailed(f"data does not fit {data.type!r}: {exc}",
                                errors=[{"field": "data", "message": str(exc)}]) from None
-    return append(ctx.session, ctx.org_id, data.type, msgspec.to_builtins(payload), source="api",
-                  subject_type=data.subject_type or declared.subject, subject_id=data.subject_id,
-                  occurred_at=data.occurred_at)
+    body, subject_type = msgspec.to_builtins(payload), data.subject_type or declared.subject
+    await check_references(ctx.session, ctx.org_id, body, subject_type, data.subject_id)
+    return append(ctx.session, ctx.org_id, data.type, body, source="api", subject_type=subject_type,
+                  subject_id=data.subject_id, occurred_at=data.occurred_at)
 
 
 class EventController(Controller):
@@ -57,7 +59,7 @@ class EventController(Controller):
         idem = await Idempotency.of(request, ctx.session, ctx.org_id)
         if (replayed := await idem.replay()) is not None:
             return replayed
-        event = _write(ctx, catalog, data)
+        event = await _write(ctx, catalog, data)
         await ctx.session.flush()
         body = _out(event)
         await idem.remember(201, msgspec.to_builtins(body))
@@ -75,9 +77,9 @@ class EventController(Controller):
         events = []
         for i, item in enumerate(data.events):
             try:
-                events.append(_write(ctx, catalog, item))
-            except ValidationFailed as exc:
-                raise ValidationFailed(f"events[{i}]: {exc.detail}", errors=[
+                events.append(await _write(ctx, catalog, item))
+            except (ValidationFailed, NotFound) as exc:
+                raise type(exc)(f"events[{i}]: {exc.detail}", errors=[
                     {**error, "field": f"events[{i}].{error['field']}"} for error in exc.errors or []]) from None
         await ctx.session.flush()
         body = EventList(data=[_out(e) for e in events])

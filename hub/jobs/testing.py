@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select
 
@@ -12,7 +12,7 @@ from hub.events.models import Event
 from hub.jobs.models import JobRow
 from hub.jobs.registry import Job
 
-__all__ = ["settle"]
+__all__ = ["settle", "settle_until"]
 
 
 async def settle(app: Any, timeout: float = 15.0) -> list[Job]:
@@ -41,3 +41,17 @@ async def settle(app: Any, timeout: float = 15.0) -> list[Job]:
 
     await asyncio.wait_for(until_quiet(), timeout)
     return ran
+
+
+async def settle_until(app: Any, condition: Callable[[], Any], timeout: float = 30.0) -> None:
+    """Settle again and again until `condition()` holds: a job that failed once is retried on its schedule,
+    after a plain `settle` has returned, so a test waits for what it asserts rather than for quiet."""
+
+    async def until_true() -> None:
+        while True:
+            await settle(app, timeout)
+            if condition():
+                return
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(until_true(), timeout)

@@ -3,11 +3,12 @@ address checks when a connection is made."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ipaddress
 import re
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -30,6 +31,7 @@ __all__ = [
     "Policy",
     "UnsafeUrl",
     "check_url",
+    "check_url_resolving",
     "guarded_connector",
     "is_blocked",
     "parse_ip",
@@ -138,6 +140,33 @@ def check_url(url: str, policy: Policy) -> yarl.URL:
         _refuse_internal_host(host)
     if parsed.scheme == "http" and not allowed:
         raise UnsafeUrl(f"plain http is only allowed for allowlisted hosts; use https for {host}")
+    return parsed
+
+
+Resolve = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def _addresses(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def check_url_resolving(url: str, policy: Policy, *, resolve: Resolve = _addresses,
+                              timeout: float = 3.0) -> yarl.URL:
+    """`check_url`, then the host's name resolved: refused when any address it has now is internal. A name
+    that does not resolve yet is let through; the guard at connection time judges it when it does."""
+    parsed = check_url(url, policy)
+    host = _url_host(parsed)
+    if policy.allows_host(host) or parse_ip(_normal_name(host)) is not None:
+        return parsed
+    try:
+        addresses = await asyncio.wait_for(resolve(host, parsed.port or 443), timeout)
+    except (OSError, asyncio.TimeoutError, UnicodeError):
+        return parsed
+    for address in addresses:
+        ip = parse_ip(address)
+        if ip is None or (is_blocked(ip) and not policy.allows_address(ip)):
+            raise UnsafeUrl(f"{_normal_name(host)} resolves to {address}, an internal or special-purpose address")
     return parsed
 
 

@@ -73,6 +73,12 @@ class RateLimiter:
         self.tolerance = self.interval * burst
         self._tat: dict[str, float] = {}
 
+    def wait(self, key: str, now: float | None = None) -> float | None:
+        """The seconds to wait before `key`'s next request would be allowed, without counting one; None: now."""
+        now = time.monotonic() if now is None else now
+        allow_at = max(self._tat.get(key, now), now) + self.interval - self.tolerance
+        return allow_at - now if now < allow_at else None
+
     def hit(self, key: str, now: float | None = None) -> float | None:
         """Count a request; answer None when allowed, else the seconds to wait."""
         now = time.monotonic() if now is None else now

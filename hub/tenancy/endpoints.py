@@ -15,6 +15,7 @@ from hub.pagination import newest_first
 from hub.tenancy import service
 from hub.tenancy.models import ApiKey, Organization
 from hub.tenancy.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeyPage, Me
+from hub.shield import NO_STORE
 
 __all__ = ["ApiKeyController", "me"]
 
@@ -38,7 +39,7 @@ class ApiKeyController(Controller):
     tags = ["API keys"]
     opt = {"scope": "admin"}
 
-    @post("/", status_code=201, summary="Create an API key",
+    @post("/", status_code=201, summary="Create an API key", cache_control=NO_STORE,
           description="The full key is in this answer only; the hub keeps just its hash.")
     async def create_key(self, ctx: Ctx, data: JSONBody[ApiKeyCreate]) -> ApiKeyCreated:
         key, token = await service.create_key(ctx.session, ctx.org_id, data.name, list(data.scopes), data.expires_at)

@@ -25,6 +25,7 @@ from hub.tenancy.models import ApiKey
 from hub.web._auth import ended_cookie, new_session_cookie, portal_signers, read_session
 from hub.web._render import page
 from hub.web._signing import BadLink, ExpiredLink, LinkClaims
+from hub.shield import NO_STORE
 
 __all__ = ["PortalLinkIn", "PortalLinkOut", "create_portal_link", "open_link", "link_page", "sign_in",
            "sign_in_page", "sign_out"]
@@ -52,6 +53,7 @@ class PortalLinkOut(msgspec.Struct, kw_only=True):
 
 
 @post("/v1/portal_links", status_code=201, opt={"scope": "admin"}, tags=["Portal"], summary="Mint a portal link",
+      cache_control=NO_STORE,
       description="A signed URL that opens the webhook portal for this organization, for a CRM to hand to its "
                   "customer. Revoking the API key that minted it voids the link and the sessions it opened.")
 async def create_portal_link(ctx: Ctx, request: Request, data: JSONBody[PortalLinkIn]) -> PortalLinkOut:

@@ -21,6 +21,7 @@ from hub.net.ssrf import (
     Policy,
     UnsafeUrl,
     check_url,
+    check_url_resolving,
     guarded_connector,
     is_blocked,
 )
@@ -294,3 +295,40 @@ class TestConnectTime:
         connector = guarded_connector(STRICT, resolver=resolver)
         await connector.close()
         assert not resolver.closed
+
+
+def _resolving_to(*addresses: str):
+    async def resolve(host: str, port: int) -> list[str]:
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return list(addresses)
+    return resolve
+
+
+class TestResolvingCheck:
+    async def test_a_name_that_resolves_to_an_internal_address_is_refused_when_saved(self) -> None:
+        with pytest.raises(ValidationFailed, match="hooks.example.com resolves to 10.0.0.5"):
+            await check_url_resolving("https://hooks.example.com/in", STRICT, resolve=_resolving_to(
+                "93.184.216.34", "10.0.0.5"))
+
+    async def test_a_name_with_only_public_addresses_is_accepted(self) -> None:
+        parsed = await check_url_resolving("https://hooks.example.com/in", STRICT,
+                                           resolve=_resolving_to("93.184.216.34"))
+        assert parsed.host == "hooks.example.com"
+
+    async def test_a_name_that_does_not_resolve_yet_is_left_to_the_connection_guard(self) -> None:
+        assert (await check_url_resolving("https://not-yet.example.com/", STRICT, resolve=_resolving_to())).host
+
+    async def test_an_allowlisted_name_or_address_is_not_resolved(self) -> None:
+        async def never(host: str, port: int) -> list[str]:
+            raise AssertionError("resolved")
+        await check_url_resolving("http://receiver.internal/", Policy.parse("receiver.internal"), resolve=never)
+        await check_url_resolving("https://93.184.216.34/", STRICT, resolve=never)
+
+    async def test_this_machines_own_name_is_refused_through_the_real_resolver(self) -> None:
+        name = socket.gethostname().lower()
+        infos = socket.getaddrinfo(name, 443, type=socket.SOCK_STREAM)
+        if not any(is_blocked(ipaddress.ip_address(i[4][0])) for i in infos):
+            pytest.skip(f"{name} resolves to public addresses only here")
+        with pytest.raises(ValidationFailed, match="resolves to"):
+            await check_url_resolving(f"https://{name}/hook", STRICT)

@@ -53,12 +53,12 @@ def _run_chaos(*args: str) -> tuple[dict[str, Any], str]:
 
 @pytest.mark.postgres
 class TestChaosRun:
-    async def test_every_subscriber_gets_every_event_through_a_worker_kill_broker_restart_and_db_drop(
+    async def test_every_subscriber_gets_every_event_through_a_worker_kill_broker_restart_stall_and_db_drop(
             self) -> None:
         await _require_services()
         report, output = await asyncio.to_thread(
             _run_chaos, "--events", "300", "--receivers", "6", "--workers", "2", "--rate", "40",
-            "--deadline", "90")
+            "--deadline", "90", "--stall-seconds", "4", "--no-pg-restart")  # the server is this suite's too
         summary = output[-8000:]  # the hub's stderr findings and the report
         assert report["events"] == 300, summary
         assert report["expected_pairs"] > 300 and report["delivered"] == report["expected_pairs"], summary
@@ -70,5 +70,6 @@ class TestChaosRun:
         assert report["broker_restart"]["restarted"], summary
         assert report["db_drop"]["terminated"] >= 3, summary  # the API process's and both workers' at least
         assert report["action_errors"] == [], summary
-        assert set(report["requests_by_mode"]) >= {"ok", "500", "timeout", "reset", "slow"}, summary
+        assert report["stall"]["seconds"] > report["stall"]["attempt_timeout_s"], summary
+        assert set(report["requests_by_mode"]) >= {"ok", "500", "timeout", "reset", "slow", "stall"}, summary
         print(output[output.find("chaos run report"):])

@@ -7,8 +7,11 @@ import json
 from litestar import Litestar
 
 from connectors.slack.fake import FakeSlack
+from hub.app import create_app
 from hub.jobs.testing import settle
-from tests.connectors.slack.conftest import Installed
+from hub.settings import Settings
+from tests.conftest import serving
+from tests.connectors.slack.conftest import EVENTS, Installed
 
 DEALS_CHANNEL = "C0DEALS001"
 
@@ -114,3 +117,30 @@ class TestAnswerButtons:
         replaced = acme.last_response()
         assert replaced["replace_original"] is True and "crm_mark_won" not in _buttons(replaced)
         assert f"Marked won by <@{acme.rep_slack}>" in json.dumps(replaced["blocks"])
+
+
+class TestReplays:
+    async def test_a_click_replayed_within_its_window_acts_once(self, hub: Litestar, acme: Installed,
+                                                                fake_slack: FakeSlack) -> None:
+        deal, message = await _notified_deal(hub, acme, fake_slack)
+        body, headers = fake_slack.click(acme.team_id, acme.rep_slack, "crm_log_call", message=message)
+        answers = [await acme.send(body, headers) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        calls = (await acme.api.get("/v1/activities", params={"deal_id": deal["id"]})).json()["data"]
+        assert len(calls) == 1 and _notes(message) == [f":telephone_receiver: Call logged by <@{acme.rep_slack}>"]
+
+    async def test_a_replay_reaching_another_process_is_caught_there_too(
+            self, hub: Litestar, slack_settings: Settings, acme: Installed, fake_slack: FakeSlack) -> None:
+        deal, message = await _notified_deal(hub, acme, fake_slack)
+        body, headers = fake_slack.click(acme.team_id, acme.rep_slack, "crm_log_call", message=message)
+        assert (await acme.send(body, headers)).status_code == 200
+        async with serving(create_app(slack_settings)) as elsewhere:
+            assert (await elsewhere.post(EVENTS, content=body, headers=headers)).status_code == 200
+        calls = (await acme.api.get("/v1/activities", params={"deal_id": deal["id"]})).json()["data"]
+        assert len(calls) == 1
+
+    async def test_a_command_sent_twice_is_answered_once(self, acme: Installed) -> None:
+        body, headers = acme.fake.command(acme.team_id, acme.rep_slack, "lead twice@acme.example Twice")
+        for _ in range(2):
+            assert (await acme.send(body, headers)).status_code == 200
+        assert len((await acme.api.get("/v1/leads", params={"email": "twice@acme.example"})).json()["data"]) == 1

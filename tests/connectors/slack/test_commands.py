@@ -4,6 +4,7 @@ through the command's response_url."""
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -163,8 +164,19 @@ class TestWhoMayAsk:
         answer = await hub_client.post("/slack/events", content=body, headers=headers)
         await Hub.of(hub).service(Slack).drain()
         assert answer.status_code == 200
-        said = next(r for r in reversed(fake_slack.responses) if f"/{team_id}/" in r["url"])
-        assert "not connected to a CRM organization" in said["text"]
+        assert "not connected to a CRM organization" in answer.text and "/v1/slack/install" in answer.text
+        assert not [r for r in fake_slack.responses if f"/{team_id}/" in r["url"]]  # said once, in the answer
+
+    async def test_a_workspace_that_is_not_installed_is_answered_200_when_its_response_url_is_unreachable(
+            self, hub: Litestar, hub_client: httpx.AsyncClient, fake_slack: FakeSlack) -> None:
+        team_id = new_team(fake_slack, "Gone")
+        body, _ = fake_slack.command(team_id, "U0GONE0001", "find x")
+        form = dict(parse_qsl(body.decode()))
+        form["response_url"] = "http://127.0.0.1:9/hooks/commands/unreachable"
+        body = urlencode(form).encode()
+        answer = await hub_client.post("/slack/events", content=body, headers={
+            **fake_slack.sign(body), "Content-Type": "application/x-www-form-urlencoded"})
+        assert answer.status_code == 200 and "not connected to a CRM organization" in answer.text
 
     async def test_each_workspace_reaches_only_its_own_organization(
             self, hub: Litestar, hub_client: httpx.AsyncClient, fake_slack: FakeSlack) -> None:

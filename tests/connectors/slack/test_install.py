@@ -158,8 +158,7 @@ class TestEnd:
         assert row.state == "uninstalled" and row.bot_token_enc is None and row.ended_at is not None
         assert_problem(await acme.api.get("/v1/slack/installation"), 404)
         assert [e["data"]["state"] for e in await _events(acme.api, "slack.uninstalled")] == ["uninstalled"]
-        await acme.command("find ada")
-        assert "not connected to a CRM organization" in acme.last_response()["text"]
+        assert "not connected to a CRM organization" in (await acme.command("find ada")).text
 
     async def test_tokens_revoked_ends_the_installation_only_for_its_own_bot(
             self, hub: Litestar, acme: Installed, fake_slack: FakeSlack) -> None:

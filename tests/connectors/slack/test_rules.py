@@ -62,3 +62,13 @@ class TestRules:
             assert_problem(await call, 404)
         assert (await other.get("/v1/slack/rules")).json()["data"] == []
         assert (await acme.api.get(f"/v1/slack/rules/{rule['id']}")).json()["active"] is True
+
+
+class TestIdempotency:
+    async def test_a_rule_created_twice_under_one_key_is_made_once(self, acme: Installed) -> None:
+        key = {"Idempotency-Key": "rule-once"}
+        first = await acme.api.post("/v1/slack/rules", RULE, headers=key)
+        again = await acme.api.post("/v1/slack/rules", RULE, headers=key)
+        assert first.status_code == again.status_code == 201 and again.json() == first.json()
+        assert len((await acme.api.get("/v1/slack/rules")).json()["data"]) == 1
+        assert_problem(await acme.api.post("/v1/slack/rules", {**RULE, "name": "Other"}, headers=key), 409)
