@@ -77,8 +77,9 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
         files[f"{folder}/{key}.js"] = _action(catalog, action, key)
         files[f"samples/{key}.json"] = _json(facts.output_sample(catalog, action))
         (searches if folder == "searches" else creates).append(f"{folder}/{key}")
-    files["index.js"] = templates.INDEX.format(**{name: _requires(paths) for name, paths in (
-        ("triggers", triggers), ("creates", creates), ("searches", searches))})
+    files["index.js"] = templates.INDEX.format(search_or_creates=_search_or_creates(catalog), **{
+        name: _requires(paths) for name, paths in (("triggers", triggers), ("creates", creates),
+                                                   ("searches", searches))})
     return files
 
 
@@ -104,6 +105,16 @@ def _action(catalog: Catalog, action: Action, key: str) -> str:
             "outputFields": [{"key": f["key"], "label": f["label"], **_output_type(f["type"])}
                              for f in facts.result_fields(action)]}
     return templates.ACTION.format(action=action.key, spec=_with_sample(spec, key))
+
+
+def _search_or_creates(catalog: Catalog) -> str:
+    """Zapier's "Find or create": keyed by the search, creating with the create-or-update action."""
+    pairs = [{"key": facts.snake(p.search.key), "display": {
+        "label": f"Find or Create {p.noun.title()}",
+        "description": f"Finds {facts.a_noun(p.noun.lower())} and creates one when none is found."},
+        "search": facts.snake(p.search.key), "create": facts.snake(p.create.key)}
+        for p in facts.search_or_creates(catalog)]
+    return _js(pairs)
 
 
 def _output_type(hub_type: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from connectors.resthooks import fields as hub_fields
 from connectors.resthooks.service import sample_body
 from hub.catalog import Action, Catalog, Trigger, output_fields
 
-__all__ = ["CUSTOM_FIELDS", "Dropdown", "camel", "dropdowns", "has_custom_fields", "input_fields", "noun",
+__all__ = ["CUSTOM_FIELDS", "Dropdown", "SearchOrCreate", "a_noun", "camel", "search_or_creates", "dropdowns", "has_custom_fields", "input_fields", "noun",
            "output_sample", "result_fields", "snake", "trigger_sample"]
 
 CUSTOM_FIELDS = "custom_fields"  # the input field the organization's custom fields replace
@@ -37,6 +37,11 @@ def camel(key: str) -> str:
     """`deal.stage_changed` → `dealStageChanged`: a name Make accepts for modules and RPCs."""
     head, *rest = [p for p in re.split(r"[^A-Za-z0-9]+", key) if p]
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+def a_noun(text: str) -> str:
+    """`activity` → `an activity`."""
+    return f"{'an' if text[:1].lower() in 'aeiou' else 'a'} {text}"
 
 
 def noun(key: str) -> str:
@@ -97,3 +102,24 @@ def dropdowns(catalog: Catalog) -> dict[str, Dropdown]:
         name = parts.path.rstrip("/").rsplit("/", 1)[-1]
         found[target] = Dropdown(name=name, path=parts.path, params=params)
     return found
+
+
+@dataclass(frozen=True)
+class SearchOrCreate:
+    """A search paired with the create-or-update of the same record type: when the search finds nothing, the
+    upsert makes the record, so two Zaps racing on one key still leave one record."""
+
+    noun: str
+    search: Action
+    create: Action
+
+
+def search_or_creates(catalog: Catalog) -> list[SearchOrCreate]:
+    """Every `<noun>.find` that has a `<noun>.upsert` beside it."""
+    pairs = []
+    for action in sorted(catalog.actions.values(), key=lambda a: a.key):
+        noun_key = action.key.rsplit(".", 1)[0]
+        create = catalog.actions.get(f"{noun_key}.upsert")
+        if action.kind == "search" and action.key == f"{noun_key}.find" and create is not None:
+            pairs.append(SearchOrCreate(noun=noun(action.key), search=action, create=create))
+    return pairs

@@ -385,5 +385,6 @@ module.exports = {{
   searches: byKey([
 {searches}
   ]),
+  searchOrCreates: byKey({search_or_creates}),
 }};
 """

@@ -13,6 +13,7 @@ from hub.records.conversion import LEAD_CONVERTED
 from hub.records.deals import DEAL_LOST, DEAL_STAGE_CHANGED, DEAL_WON
 from hub.records.definitions import RESOURCES
 from hub.records.resource import Resource, a_noun
+from hub.records.upsert import upsert, upsert_input
 
 __all__ = ["register"]
 
@@ -67,4 +68,17 @@ def _find(r: Resource) -> Action:
                   input=schema, output=list[r.read], handler=handler, scope=r.read_scope)
 
 
-_ACTIONS = {"create": _create, "update": _update, "find": _find}
+def _upsert(r: Resource) -> Action:
+    noun = r.name.replace("_", " ")
+
+    async def handler(ctx: ActionContext, data: Any) -> Any:
+        row, _created = await upsert(ctx, r, data)
+        return r.to_read(row)
+
+    return Action(key=f"{r.name}.upsert", label=f"Create or update {noun}", kind="create",
+                  description=f"Update the {noun} with this {r.upsert_key}, or create one when none has it; "
+                              f"safe to repeat and to run twice at once.",
+                  input=upsert_input(r), output=r.read, handler=handler, scope=r.write_scope)
+
+
+_ACTIONS = {"create": _create, "update": _update, "find": _find, "upsert": _upsert}

@@ -62,6 +62,8 @@ class Resource:
     custom_fields: bool = True
     events: bool = True
     actions: tuple[str, ...] = ()
+    # The field that names a record for create-or-update (`contact` by `email`): the `upsert` action's key.
+    upsert_key: str | None = None
     read_scope: str = "read"
     write_scope: str = "write"
     hooks: Hooks = field(default_factory=Hooks)

@@ -86,6 +86,18 @@ class TestAppFromCatalog:
         assert fields[-1] == "$func$2$f$"  # the custom fields, fetched from the hub when the editor opens
         assert "custom_fields" not in by_key
 
+    async def test_find_or_create_pairs_each_search_with_its_create_or_update(self,
+                                                                             zapier_app: ExportApp) -> None:
+        found = await validate(zapier_app())
+        assert found["schema"] == [] and found["core"] == []
+        pairs = found["definition"]["searchOrCreates"]
+        assert set(pairs) == {"company_find", "contact_find", "deal_find", "lead_find"}
+        for key, pair in pairs.items():
+            noun = key.removesuffix("_find")
+            assert (pair["search"], pair["create"]) == (key, f"{noun}_upsert")
+            assert pair["display"]["label"] == f"Find or Create {noun.title()}"
+        assert "Finds a contact and creates one" in pairs["contact_find"]["display"]["description"]
+
     async def test_a_broken_definition_is_caught_by_the_validator(self, zapier_app: ExportApp) -> None:
         app = zapier_app()
         module = app / "triggers" / "deal_won.js"

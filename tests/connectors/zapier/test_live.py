@@ -4,6 +4,7 @@ and dropdowns; and the OAuth 2 variant against the hub as provider."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from typing import Any, AsyncIterator
@@ -136,6 +137,23 @@ class TestActions:
         assert [c["id"] for c in found] == [contact["id"]]
         assert await run(app, "searches.contact_find.operation.perform",
                          {"authData": auth, "inputData": {"email": "nobody@example.com"}}) == []
+
+    async def test_find_or_create_finds_or_makes_one_record_even_when_zaps_race(
+            self, hub: LiveHub, zapier_app: ExportApp, run: Run) -> None:
+        app, auth = zapier_app(hub.url), {"api_key": hub.key}
+        search = {"authData": auth, "inputData": {"email": "new@example.com"}}
+        assert await run(app, "searches.contact_find.operation.perform", search) == []
+        create = {"authData": auth, "inputData": {"email": "New@Example.com", "first_name": "Nia"}}
+        # One app folder per racing Zap: the tester writes its answer beside the folder.
+        racers = [zapier_app(hub.url) for _ in range(3)]
+        made = await asyncio.gather(*(run(racer, "creates.contact_upsert.operation.perform", create)
+                                      for racer in racers))
+        assert len({c["id"] for c in made}) == 1 and made[0]["email"] == "new@example.com"
+        [found] = await run(app, "searches.contact_find.operation.perform", search)
+        assert found["id"] == made[0]["id"]
+        updated = await run(app, "creates.contact_upsert.operation.perform", {"authData": auth, "inputData": {
+            "email": "new@example.com", "title": "CFO"}})
+        assert (updated["id"], updated["first_name"], updated["title"]) == (found["id"], "Nia", "CFO")
 
     async def test_bad_input_shows_the_hubs_problem(self, hub: LiveHub, zapier_app: ExportApp,
                                                     run: Run) -> None:
