@@ -93,7 +93,7 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
     triggers = sorted(catalog.triggers.values(), key=lambda t: t.key)
     actions = sorted(catalog.actions.values(), key=lambda a: a.key)
     for trigger in triggers:
-        _trigger(project, trigger)
+        _trigger(project, catalog, trigger, dropdowns)
     for action in actions:
         _action(project, catalog, action, dropdowns)
     project.files["general/groups.json"] = [
@@ -172,14 +172,18 @@ def _dropdown(project: _Project, name: str, dropdown: facts.Dropdown) -> None:
                 {"communication": communication, "params": []})
 
 
-def _trigger(project: _Project, trigger: Trigger) -> None:
+def _trigger(project: _Project, catalog: Catalog, trigger: Trigger, dropdowns: dict[str, str]) -> None:
     webhook = facts.camel(trigger.key)
+    filters = facts.filter_fields(catalog, trigger)
     attach = {"url": "/v1/hooks", "method": "POST",
               "body": {"target_url": "{{webhook.url}}", "event": trigger.key, "platform": "make"},
               "response": {"data": {"externalHookId": "{{body.id}}"}}}
+    if filters:
+        attach["body"]["filters"] = {f["key"]: f"{{{{parameters.{f['key']}}}}}" for f in filters}
     detach = {"url": "/v1/hooks/{{webhook.externalHookId}}", "method": "DELETE"}
     project.add("webhook", webhook, {"label": trigger.label, "webhookType": "web", "connection": CONNECTION},
-                {"communication": {"output": "{{body}}"}, "params": [], "attach": attach, "detach": detach,
+                {"communication": {"output": "{{body}}"}, "params": [_param(f, dropdowns) for f in filters],
+                 "attach": attach, "detach": detach,
                  "update": {}, "requiredScope": []})
     interface = [{"name": "id", "type": "text", "label": "Event ID"},
                  {"name": "type", "type": "text", "label": "Event type"},

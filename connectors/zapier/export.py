@@ -63,7 +63,7 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
     triggers, creates, searches = [], [], []
     for trigger in sorted(catalog.triggers.values(), key=lambda t: t.key):
         key = facts.snake(trigger.key)
-        files[f"triggers/{key}.js"] = _trigger(trigger, key)
+        files[f"triggers/{key}.js"] = _trigger(catalog, trigger, key)
         files[f"samples/{key}.json"] = _json(facts.trigger_sample(trigger))
         triggers.append(f"triggers/{key}")
     for dropdown in dropdowns.values():
@@ -87,12 +87,12 @@ def _choices_key(name: str) -> str:
     return f"choices_{facts.snake(name)}"
 
 
-def _trigger(trigger: Trigger, key: str) -> str:
+def _trigger(catalog: Catalog, trigger: Trigger, key: str) -> str:
     data = [{"key": f"data__{f['key']}", "label": f["label"], **_output_type(f["type"])}
             for f in trigger.output_fields]
     spec = {"key": key, "event": trigger.key, "eventType": trigger.event_type,
             "noun": facts.noun(trigger.key), "label": trigger.label, "description": trigger.description,
-            "outputFields": [{"key": "id", "label": "Event ID", "type": "string"},
+            "filters": facts.filter_fields(catalog, trigger), "outputFields": [{"key": "id", "label": "Event ID", "type": "string"},
                              {"key": "type", "label": "Event type", "type": "string"},
                              {"key": "timestamp", "label": "Occurred at", "type": "datetime"}, *data]}
     return templates.HOOK.format(event=trigger.key, spec=_with_sample(spec, key))

@@ -20,7 +20,7 @@ from connectors.resthooks import fields as hub_fields
 from connectors.resthooks.service import sample_body
 from hub.catalog import Action, Catalog, Trigger, output_fields
 
-__all__ = ["CUSTOM_FIELDS", "Dropdown", "SearchOrCreate", "a_noun", "camel", "search_or_creates", "dropdowns", "has_custom_fields", "input_fields", "noun",
+__all__ = ["CUSTOM_FIELDS", "Dropdown", "SearchOrCreate", "a_noun", "camel", "filter_fields", "search_or_creates", "dropdowns", "has_custom_fields", "input_fields", "noun",
            "output_sample", "result_fields", "snake", "trigger_sample"]
 
 CUSTOM_FIELDS = "custom_fields"  # the input field the organization's custom fields replace
@@ -57,6 +57,22 @@ def trigger_sample(trigger: Trigger) -> dict[str, Any]:
 def input_fields(catalog: Catalog, action: Action) -> list[dict[str, Any]]:
     """The action's input fields as the hub describes them, without the custom fields."""
     return hub_fields.schema_fields(catalog, action)
+
+
+def filter_fields(catalog: Catalog, trigger: Trigger) -> list[dict[str, Any]]:
+    """The trigger's filters as input fields (the hub's field shape), none required."""
+    fields = []
+    for f in trigger.filters:
+        spec: dict[str, Any] = {"key": f.key, "label": f.label, "type": f.type, "required": False,
+                                "help_text": f.description}
+        if f.choices:
+            spec["choices"] = [{"id": c, "label": c.replace("_", " ").capitalize()} for c in f.choices]
+        if f.key in catalog.dropdowns:
+            spec["dynamic"] = catalog.dropdowns[f.key]
+        if any(f"{{{f.key}}}" in url for url in catalog.dropdowns.values()):
+            spec["alters_dynamic_fields"] = True
+        fields.append(spec)
+    return fields
 
 
 def has_custom_fields(action: Action) -> bool:

@@ -92,20 +92,35 @@ module.exports = { verify };
 HOOKS = r"""'use strict';
 const { problem, url } = require('./http');
 const { verify } = require('./signature');
+const { toZapier } = require('./fields');
+
+// The filter values the Zap set, sent with the subscription: the hub delivers only events that meet them.
+const chosen = (filters, inputData) => {
+  const out = {};
+  for (const { key } of filters) {
+    const value = (inputData || {})[key];
+    if (value !== undefined && value !== null && value !== '') {
+      out[key] = value;
+    }
+  }
+  return out;
+};
 
 // A trigger of the hub's catalog as a REST hook: turning the Zap on subscribes its URL, turning it off
 // unsubscribes, and each signed delivery `{id, type, timestamp, data}` is one item.
-const hookTrigger = ({ key, event, eventType, noun, label, description, sample, outputFields }) => ({
+const hookTrigger = ({ key, event, eventType, noun, label, description, filters, sample, outputFields }) => ({
   key,
   noun,
   display: { label, description },
   operation: {
     type: 'hook',
+    inputFields: filters.map(toZapier),
     performSubscribe: async (z, bundle) => {
       const response = await z.request({
         url: url('/v1/hooks'),
         method: 'POST',
-        body: { target_url: bundle.targetUrl, event, platform: 'zapier' },
+        body: { target_url: bundle.targetUrl, event, platform: 'zapier',
+          filters: chosen(filters, bundle.inputData) },
       });
       return response.data;
     },

@@ -6,27 +6,53 @@ from typing import Any
 
 import msgspec
 
-from hub.catalog import Action, ActionContext, Catalog
+from hub.catalog import Action, ActionContext, Catalog, TriggerFilter
 from hub.errors import ValidationFailed
 from hub.records import service
 from hub.records.conversion import LEAD_CONVERTED
 from hub.records.deals import DEAL_LOST, DEAL_STAGE_CHANGED, DEAL_WON
-from hub.records.definitions import RESOURCES
+from hub.records.definitions import ACTIVITIES, DEALS, RESOURCES
 from hub.records.resource import Resource, a_noun
 from hub.records.upsert import upsert, upsert_input
 
 __all__ = ["register"]
 
 
+PIPELINE = TriggerFilter(key="pipeline_id", label="Pipeline", field="pipeline_id",
+                         description="Only deals in this pipeline; leave empty for every pipeline.")
+STAGE = TriggerFilter(key="stage", label="Stage", field="stage",
+                      description="Only deals now in this stage; leave empty for every stage.")
+MIN_AMOUNT = TriggerFilter(key="min_amount", label="Minimum amount", field="amount", op="gte", type="number",
+                           description="Only deals of at least this amount; leave empty for any amount.")
+# Activities of one type as triggers of their own: (trigger key, type, label).
+ACTIVITY_TRIGGERS = (("note.created", "note", "New note"), ("call.logged", "call", "New call"),
+                     ("email.logged", "email", "New email"), ("meeting.logged", "meeting", "New meeting"))
+
+
 def register(catalog: Catalog) -> None:
     for r in RESOURCES.values():
         if r.events:
-            for event in (r.created_event, r.updated_event, r.deleted_event):
-                catalog.add_event(event)
+            catalog.add_event(r.created_event, filters=(PIPELINE,) if r is DEALS else ())
+            catalog.add_event(r.updated_event, filters=(_changed_field(r),))
+            catalog.add_event(r.deleted_event)
         for verb in r.actions:
             catalog.add_action(_ACTIONS[verb](r))
-    for event in (DEAL_STAGE_CHANGED, DEAL_WON, DEAL_LOST, LEAD_CONVERTED):
-        catalog.add_event(event)
+    catalog.add_event(DEAL_STAGE_CHANGED, filters=(PIPELINE, STAGE))
+    catalog.add_event(DEAL_WON, filters=(PIPELINE, MIN_AMOUNT))
+    catalog.add_event(DEAL_LOST, filters=(PIPELINE,))
+    catalog.add_event(LEAD_CONVERTED)
+    for key, kind, label in ACTIVITY_TRIGGERS:
+        catalog.add_trigger(key, ACTIVITIES.created_event, label=label, fixed={"type": kind},
+                            description=f"{a_noun(kind)} was logged on a record.")
+
+
+def _changed_field(r: Resource) -> TriggerFilter:
+    """"Field changed": only the updates that changed the chosen field."""
+    fields = sorted(k for k in r.field_types if k not in ("id", "created_at", "updated_at", "version"))
+    return TriggerFilter(key="changed_field", label="Changed field", field="changed_fields", op="contains",
+                         choices=tuple(fields + (["custom_fields"] if r.custom_fields else [])),
+                         description=f"Only the changes of this field of the {r.name.replace('_', ' ')}; "
+                                     "leave empty for every change.")
 
 
 def _create(r: Resource) -> Action:

@@ -36,7 +36,9 @@ def sample_record(id: str, **fields: Any) -> dict[str, Any]:
 
 
 def a_noun(noun: str) -> str:
-    return f"{'An' if noun[0] in 'aeiou' else 'A'} {noun}"
+    """`An activity`, `A user`: "u" sounds as "you" unless "un" starts the word (`an update` aside)."""
+    vowel = noun[0] in "aeio" or noun.startswith(("un", "up")) and not noun.startswith("uni")
+    return f"{'An' if vowel else 'A'} {noun}"
 
 
 @dataclass

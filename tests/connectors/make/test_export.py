@@ -44,8 +44,10 @@ class TestProject:
         assert {facts.camel(k) for k in REQUIRED_TRIGGERS} <= set(app.names("webhook"))
         for key, trigger in catalog.triggers.items():
             webhook = app.component("webhook", facts.camel(key))
+            filters = {f.key: f"{{{{parameters.{f.key}}}}}" for f in trigger.filters}
             assert webhook["attach"]["body"] == {"target_url": "{{webhook.url}}", "event": key,
-                                                 "platform": "make"}
+                                                 "platform": "make", **({"filters": filters} if filters else {})}
+            assert [p["name"] for p in webhook["params"]] == list(filters)
             assert webhook["attach"]["response"]["data"] == {"externalHookId": "{{body.id}}"}
             assert webhook["detach"] == {"url": "/v1/hooks/{{webhook.externalHookId}}", "method": "DELETE"}
             module = app.component("module", _watch(key))

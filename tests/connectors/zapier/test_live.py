@@ -100,6 +100,24 @@ class TestRestHookTrigger:
         assert await run(app, "triggers.deal_won.operation.performUnsubscribe",
                          {"authData": auth, "subscribeData": hook}) == {"id": hook["id"]}
 
+    async def test_trigger_filters_are_applied_by_the_hub(self, hub: LiveHub, zapier: Receiver,
+                                                          zapier_app: ExportApp, run: Run) -> None:
+        app, auth, path = zapier_app(hub.url), {"api_key": hub.key}, "/hooks/standard/101/big-wins/"
+        fields = await run(app, "triggers.deal_won.operation.inputFields", {"authData": auth})
+        assert [f["key"] for f in fields] == ["pipeline_id", "min_amount"]
+        assert all(f["helpText"] and not f["required"] for f in fields)
+        hook = await run(app, "triggers.deal_won.operation.performSubscribe", {
+            "authData": auth, "targetUrl": zapier.url(path), "inputData": {"min_amount": "1500", "pipeline_id": ""}})
+        assert hook["filters"] == {"min_amount": "1500"}
+        async with hub.client() as api:
+            for name, amount in (("Small", "1200"), ("Big", "1500.00")):
+                made = await api.post("/v1/deals", json={"name": name, "amount": amount, "status": "won"})
+                assert made.status_code == 201, made.text
+        [delivery] = await zapier.wait_for(path, 1, timeout=30)
+        items = await run(app, "triggers.deal_won.operation.perform",
+                          {"authData": auth, "subscribeData": hook, **_raw(delivery)})
+        assert [item["data"]["name"] for item in items] == ["Big"]
+
     async def test_a_delivery_not_signed_by_the_hub_is_refused(self, hub: LiveHub, zapier: Receiver,
                                                                 zapier_app: ExportApp, run: Run) -> None:
         app, auth, path = zapier_app(hub.url), {"api_key": hub.key}, "/hooks/standard/101/forged/"
