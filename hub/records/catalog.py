@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+from msgspec import Meta
 
 from hub.catalog import Action, ActionContext, Catalog, TriggerFilter
 from hub.errors import ValidationFailed
-from hub.records import service
+from hub.records import actions, service
 from hub.records.conversion import LEAD_CONVERTED
 from hub.records.deals import DEAL_LOST, DEAL_STAGE_CHANGED, DEAL_WON
-from hub.records.definitions import ACTIVITIES, DEALS, RESOURCES
+from hub.records.definitions import ACTIVITIES, DEALS, RESOURCES, normalize_phone
 from hub.records.resource import Resource, a_noun
+from hub.records.tasks import TASK_DUE
 from hub.records.upsert import upsert, upsert_input
 
 __all__ = ["register"]
@@ -26,7 +28,8 @@ MIN_AMOUNT = TriggerFilter(key="min_amount", label="Minimum amount", field="amou
                            description="Only deals of at least this amount; leave empty for any amount.")
 # Activities of one type as triggers of their own: (trigger key, type, label).
 ACTIVITY_TRIGGERS = (("note.created", "note", "New note"), ("call.logged", "call", "New call"),
-                     ("email.logged", "email", "New email"), ("meeting.logged", "meeting", "New meeting"))
+                     ("email.logged", "email", "New email"), ("meeting.logged", "meeting", "New meeting"),
+                     ("task.created", "task", "New task"))
 
 
 def register(catalog: Catalog) -> None:
@@ -41,6 +44,8 @@ def register(catalog: Catalog) -> None:
     catalog.add_event(DEAL_WON, filters=(PIPELINE, MIN_AMOUNT))
     catalog.add_event(DEAL_LOST, filters=(PIPELINE,))
     catalog.add_event(LEAD_CONVERTED)
+    catalog.add_event(TASK_DUE)
+    actions.register(catalog)
     for key, kind, label in ACTIVITY_TRIGGERS:
         catalog.add_trigger(key, ACTIVITIES.created_event, label=label, fixed={"type": kind},
                             description=f"{a_noun(kind)} was logged on a record.")
@@ -79,19 +84,41 @@ def _update(r: Resource) -> Action:
                   handler=handler, scope=r.write_scope)
 
 
+SEARCH_LIMIT = 100  # Zapier shows a search's first result; Make and the API take up to this many
+
+
 def _find(r: Resource) -> Action:
-    schema = msgspec.defstruct(f"{r.title}FindInput", [(name, str | None, None) for name in r.search],
-                               kw_only=True, forbid_unknown_fields=True)
+    limit = Annotated[int, Meta(ge=1, le=SEARCH_LIMIT, description=f"How many to answer, newest first; at most "
+                                                                   f"{SEARCH_LIMIT}.")]
+    schema = msgspec.defstruct(f"{r.title}FindInput", [
+        *((name, Annotated[str, Meta(description=_criterion(r, name))] | None, None) for name in r.search),
+        ("limit", limit, 10)], kw_only=True, forbid_unknown_fields=True)
 
     async def handler(ctx: ActionContext, data: Any) -> Any:
-        criteria = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+        given = msgspec.structs.asdict(data)
+        criteria = {k: v for k, v in given.items() if v is not None and k != "limit"}
         if not criteria:
             raise ValidationFailed(f"Give at least one of: {', '.join(r.search)}.")
-        return [r.to_read(row) for row in await service.find(ctx, r, criteria)]
+        if criteria.get("phone"):
+            try:  # a number written any way finds the one stored in E.164, as create stored it
+                criteria["phone"] = normalize_phone(criteria["phone"])
+            except ValidationFailed:
+                return []
+        return [r.to_read(row) for row in await service.find(ctx, r, criteria, limit=given["limit"])]
 
     return Action(key=f"{r.name}.find", label=f"Find {r.name.replace('_', ' ')}", kind="search",
-                  description=f"Find {r.plural.replace('_', ' ')} by {', '.join(r.search)}, newest first.",
+                  description=f"Find {r.plural.replace('_', ' ')} by {_or(r.search)}, newest first.",
                   input=schema, output=list[r.read], handler=handler, scope=r.read_scope)
+
+
+def _criterion(r: Resource, name: str) -> str:
+    how = "written any way" if name == "phone" else "whatever its case"
+    return f"The {name.removesuffix('_id').replace('_', ' ')} of the {r.name.replace('_', ' ')}, {how}."
+
+
+def _or(names: tuple[str, ...]) -> str:
+    words = [n.removesuffix("_id").replace("_", " ") for n in names]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _upsert(r: Resource) -> Action:

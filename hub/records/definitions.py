@@ -130,7 +130,8 @@ _SAMPLE_TIME = "2026-01-15T10:30:00Z"
 USERS = Resource(
     name="user", plural="users", model=User, fields=s.UserFields, id_prefix="usr", custom_fields=False,
     description="A member of the organization: a sales rep, manager or admin.",
-    filters=("email", "role", "active"), search=("email",), write_scope="admin", hooks=PeopleHooks(),
+    filters=("email", "role", "active"), search=("email", "name"), write_scope="admin", hooks=PeopleHooks(),
+    actions=("find",),
     sample=sample_record("usr_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Dana Reyes", email="dana@example.com",
                    phone="+14155550123", role="rep", active=True),
 )
@@ -173,19 +174,21 @@ PIPELINES = Resource(
 )
 ACTIVITIES = Resource(
     name="activity", plural="activities", model=Activity, fields=s.ActivityFields, id_prefix="act",
-    description="A call, email, meeting or note on a record.",
-    filters=("type", "owner_id", "contact_id", "company_id", "lead_id", "deal_id"),
+    description="A call, email, meeting, note or task on a record.",
+    filters=("type", "owner_id", "contact_id", "company_id", "lead_id", "deal_id", "done"),
     references={"owner_id": User, "contact_id": Contact, "company_id": Company, "lead_id": Lead, "deal_id": Deal},
-    actions=("create",), hooks=ActivityHooks(),
+    search=("type", "subject", "contact_id", "company_id", "lead_id", "deal_id"),
+    actions=("create", "update", "find"), hooks=ActivityHooks(),
     sample=sample_record("act_06bqv0e7c1k2m3n4p5q6r7s8t9", type="call", subject="Discovery call", body="Went well.",
                    occurred_at=_SAMPLE_TIME, duration_seconds=540, direction="outbound", outcome="connected",
                    owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9", contact_id="con_06bqv0e7c1k2m3n4p5q6r7s8t9",
-                   company_id=None, lead_id=None, deal_id="dea_06bqv0e7c1k2m3n4p5q6r7s8t9", custom_fields={}),
+                   company_id=None, lead_id=None, deal_id="dea_06bqv0e7c1k2m3n4p5q6r7s8t9", due_at=None, done=False,
+                   custom_fields={}),
 )
 PRODUCTS = Resource(
     name="product", plural="products", model=Product, fields=s.ProductFields, id_prefix="prd",
     description="Something the organization sells, with its list price.", filters=("sku", "active", "currency"),
-    search=("sku", "name"),
+    search=("sku", "name"), actions=("create", "update", "find"),
     sample=sample_record("prd_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Pro seat (annual)", sku="PRO-1Y",
                    description="One seat of the Pro plan for a year.", unit_price="192", currency="USD",
                    active=True, custom_fields={}),

@@ -128,7 +128,7 @@ class Activity(RecordMixin, Base):
     lead_id: Mapped[str | None] = _ref("leads")
     deal_id: Mapped[str | None] = _ref("deals")
     custom_fields: Mapped[dict] = mapped_column(JSONType, default=dict)
-    # Tasks: when one is due, whether it is done, and when `task.due` was emitted for its current due time.
+    # Tasks: when one is due, whether it is done, and the due time `task.due` was last emitted for.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=False)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     due_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -34,7 +34,7 @@ class TestFields:
         update = await _fields(api, "contact.update")
         assert update["id"] == {"key": "id", "label": "ID", "type": "string", "required": True}
         assert not any(f["required"] for k, f in update.items() if k != "id")
-        assert set(await _fields(api, "contact.find")) == {"email", "phone", "last_name"}
+        assert set(await _fields(api, "contact.find")) == {"email", "phone", "last_name", "limit"}
 
     async def test_the_organizations_custom_fields_are_dynamic_fields(self, api: Api, other: Api) -> None:
         made = await api.post("/v1/custom_fields", {"record_type": "deal", "key": "region", "label": "Region",
