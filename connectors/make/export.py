@@ -96,9 +96,11 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
         _trigger(project, catalog, trigger, dropdowns)
     for action in actions:
         _action(project, catalog, action, dropdowns)
+    _api_call(project)
     project.files["general/groups.json"] = [
         {"label": "Triggers", "modules": [_watch_name(t) for t in triggers]},
-        {"label": "Actions", "modules": [facts.camel(a.key) for a in actions if a.kind != "search"]},
+        {"label": "Actions", "modules": [facts.camel(a.key) for a in actions if a.kind != "search"]
+         + [API_CALL]},
         {"label": "Searches", "modules": [facts.camel(a.key) for a in actions if a.kind == "search"]}]
     general = {"base": "general/base.imljson", "common": "general/common.json", "readme": "README.md",
                "groups": "general/groups.json"}
@@ -216,6 +218,35 @@ def _action(project: _Project, catalog: Catalog, action: Action, dropdowns: dict
         "communication": communication, "staticParams": [], "mappableParams": params,
         "interface": [_interface(f) for f in facts.result_fields(action)],
         "samples": facts.output_sample(catalog, action), "scope": []})
+
+
+API_CALL = "makeApiCall"
+
+
+def _api_call(project: _Project) -> None:
+    """Make's "Make an API Call": any call of the hub's API with the connection's credential."""
+    pairs = {"type": "array", "spec": [{"name": "key", "type": "text", "label": "Key"},
+                                       {"name": "value", "type": "text", "label": "Value"}]}
+    params = [
+        {"name": "url", "type": "text", "label": "URL", "required": True,
+         "help": "A path of the hub's API after `/v1/`, such as `contacts`; the call goes to the connection's hub "
+                 "only."},
+        {"name": "method", "type": "select", "label": "Method", "required": True, "default": "GET",
+         "options": [{"label": m, "value": m} for m in ("GET", "POST", "PUT", "PATCH", "DELETE")],
+         "help": "The HTTP method of the call."},
+        {**pairs, "name": "headers", "label": "Headers", "help": "Headers besides the connection's own."},
+        {**pairs, "name": "qs", "label": "Query String", "help": "Added to the URL's query string."},
+        {"name": "body", "type": "any", "label": "Body", "help": "A JSON body, for POST, PUT and PATCH."}]
+    communication = {"url": "/v1/{{parameters.url}}", "method": "{{parameters.method}}",
+                     "headers": "{{toCollection(parameters.headers; 'key'; 'value')}}",
+                     "qs": "{{toCollection(parameters.qs; 'key'; 'value')}}", "body": "{{parameters.body}}",
+                     "response": {"output": {"statusCode": "{{statusCode}}", "body": "{{body}}"}}}
+    interface = [{"name": "statusCode", "type": "number", "label": "Status code"},
+                 {"name": "body", "type": "any", "label": "Body"}]
+    project.add("module", API_CALL, {"label": "Make an API Call", "moduleType": "action", "connection": CONNECTION,
+                                     "description": "Performs an arbitrary authorized API call."},
+                {"communication": communication, "staticParams": [], "mappableParams": params,
+                 "interface": interface, "samples": {"statusCode": 200, "body": {}}, "scope": []})
 
 
 def _custom_fields(project: _Project, rpc: str, action: Action) -> None:

@@ -77,6 +77,8 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
         files[f"{folder}/{key}.js"] = _action(catalog, action, key)
         files[f"samples/{key}.json"] = _json(facts.output_sample(catalog, action))
         (searches if folder == "searches" else creates).append(f"{folder}/{key}")
+    files["creates/api_request.js"] = templates.API_REQUEST
+    creates.append("creates/api_request")
     files["index.js"] = templates.INDEX.format(search_or_creates=_search_or_creates(catalog), **{
         name: _requires(paths) for name, paths in (("triggers", triggers), ("creates", creates),
                                                    ("searches", searches))})

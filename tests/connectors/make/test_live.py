@@ -118,6 +118,18 @@ class TestModules:
             contact["id"]]
         assert await _run(app, hub, "contactFind", {"email": "nobody@example.com"}) == []
 
+    async def test_make_an_api_call_reuses_the_connection(self, hub: LiveHub, make_app: ExportMake) -> None:
+        app = make_app(hub.url)
+        made = await _run(app, hub, "makeApiCall", {"url": "contacts", "method": "POST", "headers": [],
+                                                    "qs": [], "body": {"first_name": "Raw"}})
+        assert made["statusCode"] == 201 and made["body"]["first_name"] == "Raw"
+        listed = await _run(app, hub, "makeApiCall", {"url": "contacts", "method": "GET", "headers": [],
+                                                      "qs": [{"key": "limit", "value": "1"}]})
+        assert [c["id"] for c in listed["body"]["data"]] == [made["body"]["id"]]
+        with pytest.raises(MakeError) as refused:
+            await _run(app, hub, "makeApiCall", {"url": "https://elsewhere.example/", "method": "GET"})
+        assert refused.value.status == 404  # the path stays on the hub
+
     async def test_the_hubs_problem_becomes_a_data_error(self, hub: LiveHub, make_app: ExportMake) -> None:
         with pytest.raises(MakeError) as refused:
             await _run(make_app(hub.url), hub, "dealCreate", {"amount": "12"})

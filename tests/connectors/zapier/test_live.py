@@ -173,6 +173,22 @@ class TestActions:
             "email": "new@example.com", "title": "CFO"}})
         assert (updated["id"], updated["first_name"], updated["title"]) == (found["id"], "Nia", "CFO")
 
+    async def test_the_api_request_action_reuses_the_connection(self, hub: LiveHub, zapier_app: ExportApp,
+                                                                 run: Run) -> None:
+        app, auth = zapier_app(hub.url), {"api_key": hub.key}
+        made = await run(app, "creates.api_request.operation.perform", {"authData": auth, "inputData": {
+            "method": "POST", "path": "/v1/contacts", "body": json.dumps({"first_name": "Raw"})}})
+        assert made["status"] == 201 and made["data"]["first_name"] == "Raw"
+        listed = await run(app, "creates.api_request.operation.perform", {"authData": auth, "inputData": {
+            "method": "GET", "path": "/v1/contacts", "query": {"limit": "1"}}})
+        assert [c["id"] for c in listed["data"]["data"]] == [made["data"]["id"]]
+        error = await run(app, "creates.api_request.operation.perform", {"authData": auth, "inputData": {
+            "method": "GET", "path": "https://elsewhere.example/"}}, fails=True)
+        assert "/v1/" in error["message"]
+        problem = await run(app, "creates.api_request.operation.perform", {"authData": auth, "inputData": {
+            "method": "GET", "path": "/v1/contacts/con_missing"}}, fails=True)
+        assert "404" in problem["message"]
+
     async def test_bad_input_shows_the_hubs_problem(self, hub: LiveHub, zapier_app: ExportApp,
                                                     run: Run) -> None:
         error = await run(zapier_app(hub.url), "creates.deal_create.operation.perform",
