@@ -46,7 +46,10 @@ class EventType(Generic[P]):
     sample: dict[str, Any]
     postable: bool = False
     subject: str | None = None
-    label: str | None = None  # the trigger's label, when "Verb noun" from the key reads badly
+    label: str | None = None  # the trigger's label, when "Noun Verb" from the key reads badly
+    # Offered as a Zapier or Make trigger; False for the hub's own plumbing (endpoint health, connections),
+    # which webhook endpoints may still subscribe to.
+    public: bool = True
 
     def schema(self) -> dict[str, Any]:
         return msgspec.json.schema(self.payload)
@@ -82,6 +85,7 @@ class Trigger:
     output_fields: list[dict[str, Any]]
     filters: tuple[TriggerFilter, ...] = ()
     fixed: tuple[dict[str, Any], ...] = ()
+    public: bool = True
 
     def conditions(self, values: dict[str, Any]) -> list[dict[str, Any]]:
         """The conditions of a subscription with these filter values (empty ones ignored); raises KeyError
@@ -156,7 +160,7 @@ class Catalog:
         _put(self.events, event.key, event, "event type")
         trigger = Trigger(key=event.key, label=label or event.label or _label(event.key),
                           description=event.description, event_type=event.key, sample=event.sample,
-                          output_fields=output_fields(event.payload), filters=filters)
+                          output_fields=output_fields(event.payload), filters=filters, public=event.public)
         _put(self.triggers, trigger.key, trigger, "trigger")
         self.origins[f"event:{event.key}"] = self.declaring
 
@@ -209,7 +213,7 @@ class Catalog:
             ],
             "triggers": [
                 {"key": t.key, "label": t.label, "description": t.description, "event_type": t.event_type,
-                 "sample": t.sample, "output_fields": t.output_fields,
+                 "sample": t.sample, "output_fields": t.output_fields, "public": t.public,
                  "filters": [{"key": f.key, "label": f.label, "description": f.description, "type": f.type,
                               "choices": list(f.choices)} for f in t.filters]}
                 for t in sorted(self.triggers.values(), key=lambda t: t.key)
@@ -243,9 +247,14 @@ def _put(table: dict[str, Any], key: str, value: Any, what: str) -> None:
     table[key] = value
 
 
+_NEW = {"created": "New", "updated": "Updated", "deleted": "Deleted"}
+
+
 def _label(key: str) -> str:
+    """In the platforms' style: `contact.created` → `New Contact`, `deal.stage_changed` → `Deal Stage Changed`."""
     noun, _, verb = key.partition(".")
-    return f"{verb.replace('_', ' ').capitalize()} {noun.replace('_', ' ')}".strip()
+    noun, verb = noun.replace("_", " ").title(), verb.replace("_", " ").title()
+    return f"{_NEW[verb.lower()]} {noun}" if verb.lower() in _NEW else f"{noun} {verb}".strip()
 
 
 def output_fields(payload: type[msgspec.Struct]) -> list[dict[str, Any]]:

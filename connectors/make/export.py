@@ -90,7 +90,7 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
     dropdowns = {path: _rpc_name(d.name) for path, d in facts.dropdowns(catalog).items()}
     for path, dropdown in facts.dropdowns(catalog).items():
         _dropdown(project, dropdowns[path], dropdown)
-    triggers = sorted(catalog.triggers.values(), key=lambda t: t.key)
+    triggers = facts.public_triggers(catalog)
     actions = sorted(catalog.actions.values(), key=lambda a: a.key)
     for trigger in triggers:
         _trigger(project, catalog, trigger, dropdowns)
@@ -183,7 +183,8 @@ def _trigger(project: _Project, catalog: Catalog, trigger: Trigger, dropdowns: d
     if filters:
         attach["body"]["filters"] = {f["key"]: f"{{{{parameters.{f['key']}}}}}" for f in filters}
     detach = {"url": "/v1/hooks/{{webhook.externalHookId}}", "method": "DELETE"}
-    project.add("webhook", webhook, {"label": trigger.label, "webhookType": "web", "connection": CONNECTION},
+    project.add("webhook", webhook, {"label": facts.title(trigger.label), "webhookType": "web",
+                                     "connection": CONNECTION},
                 {"communication": {"output": "{{body}}"}, "params": [_param(f, dropdowns) for f in filters],
                  "attach": attach, "detach": detach,
                  "update": {}, "requiredScope": []})
@@ -193,7 +194,8 @@ def _trigger(project: _Project, catalog: Catalog, trigger: Trigger, dropdowns: d
                  {"name": "data", "type": "collection", "label": facts.noun(trigger.key),
                   "spec": [_interface(f) for f in trigger.output_fields]}]
     project.add("module", _watch_name(trigger),
-                {"label": trigger.label, "description": trigger.description, "moduleType": "instant_trigger",
+                {"label": facts.make_watch_label(trigger), "description": facts.trigger_description(trigger),
+                 "moduleType": "instant_trigger",
                  "connection": CONNECTION, "webhook": webhook},
                 {"communication": {}, "staticParams": [], "mappableParams": [], "interface": interface,
                  "samples": facts.trigger_sample(trigger), "scope": []})
@@ -210,7 +212,7 @@ def _action(project: _Project, catalog: Catalog, action: Action, dropdowns: dict
     response = ({"iterate": "{{body.data}}", "output": "{{item}}"} if search else {"output": "{{body.data}}"})
     communication = {"url": f"/v1/actions/{action.key}", "method": "POST", "body": "{{parameters}}",
                      "response": response}
-    meta = {"label": action.label, "description": action.description,
+    meta = {"label": facts.make_action_label(action), "description": facts.action_description(action),
             "moduleType": "search" if search else "action", "connection": CONNECTION}
     if action.kind in _CRUD and not search:
         meta["actionCrud"] = _CRUD[action.kind]

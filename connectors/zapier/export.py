@@ -61,7 +61,7 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
              "lib/config.js": templates.CONFIG.format(base_url=_js(base_url.rstrip("/")), dropdowns=_js(
                  {path: {"trigger": _choices_key(d.name)} for path, d in dropdowns.items()}))}
     triggers, creates, searches = [], [], []
-    for trigger in sorted(catalog.triggers.values(), key=lambda t: t.key):
+    for trigger in facts.public_triggers(catalog):
         key = facts.snake(trigger.key)
         files[f"triggers/{key}.js"] = _trigger(catalog, trigger, key)
         files[f"samples/{key}.json"] = _json(facts.trigger_sample(trigger))
@@ -93,16 +93,16 @@ def _trigger(catalog: Catalog, trigger: Trigger, key: str) -> str:
     data = [{"key": f"data__{f['key']}", "label": f["label"], **_output_type(f["type"])}
             for f in trigger.output_fields]
     spec = {"key": key, "event": trigger.key, "eventType": trigger.event_type,
-            "noun": facts.noun(trigger.key), "label": trigger.label, "description": trigger.description,
-            "filters": facts.filter_fields(catalog, trigger), "outputFields": [{"key": "id", "label": "Event ID", "type": "string"},
+            "noun": facts.noun(trigger.key), "label": facts.title(trigger.label),
+            "description": facts.trigger_description(trigger), "filters": facts.filter_fields(catalog, trigger), "outputFields": [{"key": "id", "label": "Event ID", "type": "string"},
                              {"key": "type", "label": "Event type", "type": "string"},
                              {"key": "timestamp", "label": "Occurred at", "type": "datetime"}, *data]}
     return templates.HOOK.format(event=trigger.key, spec=_with_sample(spec, key))
 
 
 def _action(catalog: Catalog, action: Action, key: str) -> str:
-    spec = {"key": key, "action": action.key, "noun": facts.noun(action.key), "label": action.label,
-            "description": action.description, "fields": facts.input_fields(catalog, action),
+    spec = {"key": key, "action": action.key, "noun": facts.noun(action.key), "label": facts.title(action.label),
+            "description": facts.action_description(action), "fields": facts.input_fields(catalog, action),
             "custom": facts.has_custom_fields(action),
             "outputFields": [{"key": f["key"], "label": f["label"], **_output_type(f["type"])}
                              for f in facts.result_fields(action)]}

@@ -20,7 +20,8 @@ from connectors.resthooks import fields as hub_fields
 from connectors.resthooks.service import sample_body
 from hub.catalog import Action, Catalog, Trigger, output_fields
 
-__all__ = ["CUSTOM_FIELDS", "Dropdown", "SearchOrCreate", "a_noun", "camel", "filter_fields", "search_or_creates", "dropdowns", "has_custom_fields", "input_fields", "noun",
+__all__ = ["CUSTOM_FIELDS", "Dropdown", "SearchOrCreate", "a_noun", "action_description", "camel", "filter_fields", "make_action_label", "make_watch_label", "plural",
+           "public_triggers", "title", "trigger_description", "search_or_creates", "dropdowns", "has_custom_fields", "input_fields", "noun",
            "output_sample", "result_fields", "snake", "trigger_sample"]
 
 CUSTOM_FIELDS = "custom_fields"  # the input field the organization's custom fields replace
@@ -47,6 +48,62 @@ def a_noun(text: str) -> str:
 def noun(key: str) -> str:
     """`line_item.created` → `Line item`."""
     return key.split(".")[0].replace("_", " ").capitalize()
+
+
+_SMALL = {"a", "an", "and", "as", "by", "in", "of", "or", "to", "the"}
+
+
+def title(text: str) -> str:
+    """`Create or update contact` → `Create or Update Contact`: the platforms' Title Case."""
+    words = text.split()
+    return " ".join(w if i and w in _SMALL else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
+def plural(noun: str) -> str:
+    """`Company` → `Companies`, `Deal` → `Deals` (record names only)."""
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+
+
+def trigger_description(trigger: Trigger) -> str:
+    """`A contact was created.` → `Triggers when a contact is created.`"""
+    text = trigger.description.split(";")[0].strip().rstrip(".")
+    text = (text[:1].lower() + text[1:]).replace(" was ", " is ", 1)
+    return f"Triggers when {text}."
+
+
+def action_description(action: Action) -> str:
+    """`Create a contact.` → `Creates a contact.`: the platforms' third person."""
+    verb, _, rest = action.description.partition(" ")
+    verb = verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{verb} {rest}".strip()
+
+
+def make_action_label(action: Action) -> str:
+    """Make's names: `Create a Contact`, `Create or Update a Lead`, `Search Deals`."""
+    thing, _, verb = action.key.rpartition(".")
+    noun_title = title(noun(action.key))
+    if action.kind == "search" and verb == "find":
+        return f"Search {plural(noun_title)}"
+    if "." not in thing and verb in ("create", "update", "upsert", "get", "delete"):
+        words = {"upsert": "Create or Update", "get": "Get"}.get(verb, verb.capitalize())
+        return f"{words} {a_noun(noun_title)}"
+    return title(action.label)
+
+
+def make_watch_label(trigger: Trigger) -> str:
+    """Make's names: `Watch New Contacts`, `Watch Deal Won`."""
+    label = title(trigger.label)
+    if label.startswith(("New ", "Updated ", "Deleted ")):
+        head, _, last = label.rpartition(" ")
+        return f"Watch {head} {plural(last)}"
+    return f"Watch {label}"
+
+
+def public_triggers(catalog: Catalog) -> list[Trigger]:
+    """The triggers offered on the platforms, by key: not the hub's own plumbing (`endpoint.*`, ...)."""
+    return sorted((t for t in catalog.triggers.values() if t.public), key=lambda t: t.key)
 
 
 def trigger_sample(trigger: Trigger) -> dict[str, Any]:

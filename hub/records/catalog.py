@@ -27,9 +27,9 @@ STAGE = TriggerFilter(key="stage", label="Stage", field="stage",
 MIN_AMOUNT = TriggerFilter(key="min_amount", label="Minimum amount", field="amount", op="gte", type="number",
                            description="Only deals of at least this amount; leave empty for any amount.")
 # Activities of one type as triggers of their own: (trigger key, type, label).
-ACTIVITY_TRIGGERS = (("note.created", "note", "New note"), ("call.logged", "call", "New call"),
-                     ("email.logged", "email", "New email"), ("meeting.logged", "meeting", "New meeting"),
-                     ("task.created", "task", "New task"))
+ACTIVITY_TRIGGERS = (("note.created", "note", "New Note"), ("call.logged", "call", "New Call"),
+                     ("email.logged", "email", "New Email"), ("meeting.logged", "meeting", "New Meeting"),
+                     ("task.created", "task", "New Task"))
 
 
 def register(catalog: Catalog) -> None:
@@ -129,8 +129,8 @@ def _upsert(r: Resource) -> Action:
         return r.to_read(row)
 
     return Action(key=f"{r.name}.upsert", label=f"Create or update {noun}", kind="create",
-                  description=f"Update the {noun} with this {r.upsert_key}, or create one when none has it; "
-                              f"safe to repeat and to run twice at once.",
+                  description=f"Make sure one {noun} has this {r.upsert_key}: update it, or create it when "
+                              f"there is none; safe to repeat and to run twice at once.",
                   input=upsert_input(r), output=r.read, handler=handler, scope=r.write_scope)
 
 

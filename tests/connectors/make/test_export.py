@@ -40,9 +40,11 @@ class TestProject:
     def test_every_trigger_is_an_attached_webhook_with_its_instant_trigger(self,
                                                                              make_app: ExportMake) -> None:
         app, catalog = make_app(), build_catalog()
-        assert set(app.names("webhook")) == {facts.camel(k) for k in catalog.triggers}
+        assert set(app.names("webhook")) == {facts.camel(t.key) for t in facts.public_triggers(catalog)}
+        assert "webhookTest" not in app.names("webhook") and "slackInstalled" not in app.names("webhook")
         assert {facts.camel(k) for k in REQUIRED_TRIGGERS} <= set(app.names("webhook"))
-        for key, trigger in catalog.triggers.items():
+        for trigger in facts.public_triggers(catalog):
+            key = trigger.key
             webhook = app.component("webhook", facts.camel(key))
             filters = {f.key: f"{{{{parameters.{f.key}}}}}" for f in trigger.filters}
             assert webhook["attach"]["body"] == {"target_url": "{{webhook.url}}", "event": key,
@@ -69,7 +71,15 @@ class TestProject:
                 f["key"] for f in facts.input_fields(catalog, action)]
         deal = {p["name"]: p for p in modules["dealCreate"]["mappableParams"]}
         assert deal["owner_id"] == {"name": "owner_id", "label": "Owner", "required": False, "type": "select",
-                                    "options": "rpc://listOwners"}
+                                    "options": "rpc://listOwners",
+                                    "help": "Choose an owner from the list, or map its ID."}
+        assert all(p.get("help") for m in modules.values() for p in m["mappableParams"] if p["name"] != "custom_fields")
+        assert deal["company_id"]["options"] == "rpc://listCompanies"
+        assert (modules["contactCreate"]["label"], modules["contactFind"]["label"]) == (
+            "Create a Contact", "Search Contacts")
+        assert modules["contactUpsert"]["label"] == "Create or Update a Contact"
+        watch = app.component("module", "watchContactCreated")
+        assert (watch["label"], watch["description"]) == ("Watch New Contacts", "Triggers when a contact is created.")
         assert deal["status"]["options"][0] == {"label": "Lost", "value": "lost"}
         assert deal["custom_fields"]["spec"] == ["rpc://customFieldsDealCreate"]
         rpcs = {"listOwners", "listPipelines", "listStages", "customFieldsDealCreate"}
@@ -136,4 +146,4 @@ class TestCommand:
         assert answer.exit_code == 0, answer.output
         assert json.loads((out / "makecomapp.json").read_text())["origins"] == [origin]
         assert not (out / "modules" / "gone").exists()
-        assert MakeApp(out).component("module", "dealCreate")["label"] == "Create deal"
+        assert MakeApp(out).component("module", "dealCreate")["label"] == "Create a Deal"

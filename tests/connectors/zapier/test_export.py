@@ -60,9 +60,13 @@ class TestAppFromCatalog:
         catalog = build_catalog()
         definition = (await validate(zapier_app()))["definition"]
         hooks = {k: t for k, t in definition["triggers"].items() if t["operation"].get("type") == "hook"}
-        assert set(hooks) == {facts.snake(k) for k in catalog.triggers}
+        assert set(hooks) == {facts.snake(t.key) for t in facts.public_triggers(catalog)}
+        internal = {"webhook_test", "endpoint_disabled", "endpoint_failing", "connection_connected",
+                    "connection_expired", "connection_revoked", "slack_installed", "slack_uninstalled"}
+        assert not internal & set(definition["triggers"])
         assert {facts.snake(k) for k in REQUIRED_TRIGGERS} <= set(hooks) and len(hooks) >= 8
-        for key, trigger in catalog.triggers.items():
+        for trigger in facts.public_triggers(catalog):
+            key = trigger.key
             operation = hooks[facts.snake(key)]["operation"]
             assert operation["sample"] == facts.trigger_sample(trigger)
             assert {"performSubscribe", "performUnsubscribe", "perform", "performList"} <= set(operation)
@@ -98,6 +102,26 @@ class TestAppFromCatalog:
             assert (pair["search"], pair["create"]) == (key, f"{noun}_upsert")
             assert pair["display"]["label"] == f"Find or Create {noun.title()}"
         assert "Finds a contact and creates one" in pairs["contact_find"]["display"]["description"]
+
+    async def test_labels_descriptions_and_help_read_as_zapier_asks(self, zapier_app: ExportApp) -> None:
+        definition = (await validate(zapier_app()))["definition"]
+        triggers, creates = definition["triggers"], definition["creates"]
+        assert triggers["contact_created"]["display"] == {
+            "label": "New Contact", "description": "Triggers when a contact is created."}
+        assert triggers["deal_won"]["display"]["label"] == "Deal Won"
+        assert triggers["note_created"]["display"]["label"] == "New Note"
+        assert creates["contact_create"]["display"] == {"label": "Create Contact",
+                                                         "description": "Creates a contact."}
+        assert creates["activity_create"]["display"]["description"] == "Creates an activity."
+        assert definition["searches"]["user_find"]["display"]["label"] == "Find User"
+        for kind in ("creates", "searches"):
+            for key, item in definition[kind].items():
+                fields = [f for f in item["operation"]["inputFields"] if isinstance(f, dict)]
+                assert all(f.get("helpText") for f in fields), (key, [f["key"] for f in fields
+                                                                      if not f.get("helpText")])
+        contact = {f["key"]: f for f in creates["contact_create"]["operation"]["inputFields"] if isinstance(f, dict)}
+        assert contact["company_id"]["dynamic"] == "choices_companies.id.label"
+        assert "at least one of" in contact["email"]["helpText"]
 
     async def test_a_broken_definition_is_caught_by_the_validator(self, zapier_app: ExportApp) -> None:
         app = zapier_app()
