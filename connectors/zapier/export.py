@@ -137,7 +137,7 @@ def _requires(paths: list[str]) -> str:
 def _package(version: str) -> str:
     return _js({"name": "crm-hub-zapier", "version": version, "private": True, "main": "index.js",
                 "description": "The CRM hub on Zapier, generated from its catalog by `hub zapier export`.",
-                "engines": {"node": ">=18"}, "dependencies": {"zapier-platform-core": CORE_VERSION}}) + "\n"
+                "engines": {"node": ">=22"}, "dependencies": {"zapier-platform-core": CORE_VERSION}}) + "\n"
 
 
 def _js(value: Any) -> str:
