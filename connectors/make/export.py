@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hub.catalog import Action, Catalog, Trigger
+from connectors.make import records
 from connectors.zapier import facts
 
 __all__ = ["AUTH_KINDS", "CONNECTION", "build", "export"]
@@ -69,7 +70,10 @@ class _Project:
         folder = f"{kind}s/{_kebab(name)}"
         code_files = {}
         for code, content in codes.items():
-            path = f"{folder}/{_kebab(name)}.{_kebab(code)}.iml.json"
+            # The Make editor names an OAuth connection's communication file apart from a basic one's.
+            suffix = "oauth-communication" if (kind, code, meta.get("connectionType")) == (
+                "connection", "communication", "oauth") else _kebab(code)
+            path = f"{folder}/{_kebab(name)}.{suffix}.iml.json"
             code_files[code] = path
             self.files[path] = content
         self.components[kind][name] = {**meta, "codeFiles": code_files}
@@ -97,11 +101,15 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
     for action in actions:
         _action(project, catalog, action, dropdowns)
     _api_call(project)
+    record_names = records.record_modules(project.add, catalog, CONNECTION,
+                                          lambda a: [_interface(f) for f in facts.result_fields(a)])
     project.files["general/groups.json"] = [
-        {"label": "Triggers", "modules": [_watch_name(t) for t in triggers]},
+        {"label": "Triggers", "modules": [_watch_name(t) for t in triggers]
+         + [records.polling_name(t) for t in triggers]},
         {"label": "Actions", "modules": [facts.camel(a.key) for a in actions if a.kind != "search"]
-         + [API_CALL]},
-        {"label": "Searches", "modules": [facts.camel(a.key) for a in actions if a.kind == "search"]}]
+         + [n for n in record_names if not n.startswith("list")] + [API_CALL]},
+        {"label": "Searches", "modules": [facts.camel(a.key) for a in actions if a.kind == "search"]
+         + [n for n in record_names if n.startswith("list")]}]
     general = {"base": "general/base.imljson", "common": "general/common.json", "readme": "README.md",
                "groups": "general/groups.json"}
     project.files["makecomapp.json"] = {"fileVersion": 1, "generalCodeFiles": general,
@@ -193,8 +201,10 @@ def _trigger(project: _Project, catalog: Catalog, trigger: Trigger, dropdowns: d
                  {"name": "timestamp", "type": "date", "label": "Occurred at"},
                  {"name": "data", "type": "collection", "label": facts.noun(trigger.key),
                   "spec": [_interface(f) for f in trigger.output_fields]}]
+    records.polling_trigger(project.add, trigger, CONNECTION, interface)
     project.add("module", _watch_name(trigger),
-                {"label": facts.make_watch_label(trigger), "description": facts.trigger_description(trigger),
+                {"label": facts.make_watch_label(trigger) + " (Instant)",
+                 "description": facts.trigger_description(trigger),
                  "moduleType": "instant_trigger",
                  "connection": CONNECTION, "webhook": webhook},
                 {"communication": {}, "staticParams": [], "mappableParams": [], "interface": interface,
@@ -203,7 +213,8 @@ def _trigger(project: _Project, catalog: Catalog, trigger: Trigger, dropdowns: d
 
 def _action(project: _Project, catalog: Catalog, action: Action, dropdowns: dict[str, str]) -> None:
     name, search = facts.camel(action.key), action.kind == "search"
-    params = [_param(f, dropdowns) for f in facts.input_fields(catalog, action)]
+    params = _nest([_param(f, dropdowns) for f in facts.input_fields(catalog, action)],
+                   facts.input_fields(catalog, action), catalog)
     if facts.has_custom_fields(action):
         rpc = "customFields" + name[:1].upper() + name[1:]
         params.append({"name": facts.CUSTOM_FIELDS, "type": "collection", "label": "Custom fields",
@@ -249,6 +260,19 @@ def _api_call(project: _Project) -> None:
                                      "description": "Performs an arbitrary authorized API call."},
                 {"communication": communication, "staticParams": [], "mappableParams": params,
                  "interface": interface, "samples": {"statusCode": 200, "body": {}}, "scope": []})
+
+
+def _nest(params: list[dict[str, Any]], specs: list[dict[str, Any]], catalog: Catalog) -> list[dict[str, Any]]:
+    """A dropdown that depends on another field (a pipeline's stages) nested under it, so Make reloads it when
+    that field changes."""
+    by_name = {p["name"]: p for p in params}
+    for spec in specs:
+        depends = facts.dropdowns(catalog).get(spec.get("dynamic", ""))
+        parent = by_name.get(next(iter(depends.params.values()), "")) if depends and depends.params else None
+        if parent is not None and isinstance(parent.get("options"), str):
+            parent["options"] = {"store": parent["options"], "nested": [by_name[spec["key"]]]}
+            params = [p for p in params if p["name"] != spec["key"]]
+    return params
 
 
 def _custom_fields(project: _Project, rpc: str, action: Action) -> None:

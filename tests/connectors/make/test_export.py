@@ -36,6 +36,16 @@ def _strings(value: Any) -> Iterator[str]:
         yield value
 
 
+def _flat(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parameters with those nested under a select's options, in order."""
+    out = []
+    for p in params:
+        out.append(p)
+        if isinstance(p.get("options"), dict):
+            out += _flat(p["options"].get("nested", []))
+    return out
+
+
 class TestProject:
     def test_every_trigger_is_an_attached_webhook_with_its_instant_trigger(self,
                                                                              make_app: ExportMake) -> None:
@@ -67,7 +77,7 @@ class TestProject:
             module = modules[name]
             assert module["moduleType"] == ("search" if action.kind == "search" else "action")
             assert module["communication"]["url"] == f"/v1/actions/{action.key}"
-            assert [p["name"] for p in module["mappableParams"] if p["name"] != "custom_fields"] == [
+            assert [p["name"] for p in _flat(module["mappableParams"]) if p["name"] != "custom_fields"] == [
                 f["key"] for f in facts.input_fields(catalog, action)]
         deal = {p["name"]: p for p in modules["dealCreate"]["mappableParams"]}
         assert deal["owner_id"] == {"name": "owner_id", "label": "Owner", "required": False, "type": "select",
@@ -75,11 +85,20 @@ class TestProject:
                                     "help": "Choose an owner from the list, or map its ID."}
         assert all(p.get("help") for m in modules.values() for p in m["mappableParams"] if p["name"] != "custom_fields")
         assert deal["company_id"]["options"] == "rpc://listCompanies"
+        assert "stage" not in deal and deal["pipeline_id"]["options"]["store"] == "rpc://listPipelines"
+        assert [p["name"] for p in deal["pipeline_id"]["options"]["nested"]] == ["stage"]
         assert (modules["contactCreate"]["label"], modules["contactFind"]["label"]) == (
             "Create a Contact", "Search Contacts")
         assert modules["contactUpsert"]["label"] == "Create or Update a Contact"
         watch = app.component("module", "watchContactCreated")
-        assert (watch["label"], watch["description"]) == ("Watch New Contacts", "Triggers when a contact is created.")
+        assert (watch["label"], watch["description"]) == ("Watch New Contacts (Instant)",
+                                                          "Triggers when a contact is created.")
+        polling = app.component("module", "pollContactCreated")
+        assert (polling["label"], polling["moduleType"]) == ("Watch New Contacts", "trigger")
+        assert polling["communication"]["url"] == "/v1/triggers/contact.created/poll"
+        for name, label in (("getContact", "Get a Contact"), ("listContacts", "List Contacts"),
+                            ("deleteCompany", "Delete a Company"), ("listActivities", "List Activities")):
+            assert app.component("module", name)["label"] == label
         assert deal["status"]["options"][0] == {"label": "Lost", "value": "lost"}
         assert deal["custom_fields"]["spec"] == ["rpc://customFieldsDealCreate"]
         rpcs = {"listOwners", "listPipelines", "listStages", "customFieldsDealCreate"}
@@ -118,6 +137,8 @@ class TestProject:
         assert flow["refresh"]["body"]["refresh_token"] == "{{data.refreshToken}}"
         assert flow["invalidate"]["url"] == "https://hub.example.com/oauth/revoke"
         assert app.base["headers"] == {"Authorization": "Bearer {{connection.accessToken}}"}
+        files = app.manifest["components"]["connection"][CONNECTION]["codeFiles"]
+        assert files["communication"] == "connections/hub/hub.oauth-communication.iml.json"
 
 
 class TestNothingWrittenPerTrigger:

@@ -99,6 +99,30 @@ class TestTriggerFilters:
         assert app.receive("dealWon", delivery.body)["data"]["name"] == "Big"
 
 
+class TestPollingAndRecords:
+    async def test_a_polling_watch_sees_each_event_once_newest_first(self, hub: LiveHub,
+                                                                     make_app: ExportMake) -> None:
+        app = make_app(hub.url)
+        module = app.component("module", "pollDealWon")
+        for name in ("First", "Second"):
+            await _run(app, hub, "dealCreate", {"name": name, "status": "won", "amount": "10"})
+        done = await app.call(module["communication"], {**_connection(hub), "parameters": {"limit": 10}})
+        items = done.output
+        assert [item["data"]["name"] for item in items] == ["Second", "First"]
+        assert len({item["id"] for item in items}) == 2 and all(item["type"] == "deal.won" for item in items)
+
+    async def test_get_list_and_delete_a_record(self, hub: LiveHub, make_app: ExportMake) -> None:
+        app = make_app(hub.url)
+        made = await _run(app, hub, "contactCreate", {"first_name": "Gone"})
+        assert (await _run(app, hub, "getContact", {"id": made["id"]}))["first_name"] == "Gone"
+        listed = await _run(app, hub, "listContacts", {"limit": 5})
+        assert [c["id"] for c in listed] == [made["id"]]
+        assert await _run(app, hub, "deleteContact", {"id": made["id"]}) == {"id": made["id"]}
+        with pytest.raises(MakeError) as missing:
+            await _run(app, hub, "getContact", {"id": made["id"]})
+        assert missing.value.status == 404
+
+
 class TestModules:
     async def test_create_or_update_finds_the_contact_by_email(self, hub: LiveHub, make_app: ExportMake) -> None:
         app = make_app(hub.url)
