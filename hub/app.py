@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     settings = settings or load_settings()
     observability.configure_logging(settings.log_level, settings.log_format)
     hub = Hub(settings, modules, catalog=catalog)
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, ready, observability.PrometheusController, *apidocs.asset_routes()],
         plugins=[HubPlugin(hub)],
         exception_handlers=exception_handlers,
@@ -112,6 +112,8 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
         debug=False,
         on_app_init=[_no_default_logging],
     )
+    apidocs.install(app)
+    return app
 
 
 def _no_default_logging(config: AppConfig) -> AppConfig:

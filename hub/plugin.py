@@ -19,7 +19,9 @@ from hub.errors import BadRequest
 from hub.runtime import Hub
 from hub.web import pages_router, template_config
 
-__all__ = ["HubPlugin"]
+__all__ = ["API_ROUTER", "HubPlugin"]
+
+API_ROUTER = "api"  # the `router` opt of every route behind the API's guard (a key or token, scopes)
 
 
 class HubPlugin(InitPluginProtocol):
@@ -35,7 +37,7 @@ class HubPlugin(InitPluginProtocol):
         app_config.route_handlers = [
             *app_config.route_handlers,
             Router(path="/", route_handlers=[r for m in modules for r in m.routes], dependencies=API_DEPENDENCIES,
-                   before_request=_strict_input),
+                   before_request=_strict_input, opt={"router": API_ROUTER}),
             *(r for m in modules for r in m.public),
             pages_router([p for m in modules for p in m.pages]),
         ]
