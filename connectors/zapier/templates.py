@@ -22,6 +22,23 @@ const addBearer = (request, z, bundle) => {
   return request;
 };
 
+// RFC 6749's error codes in words, for a token endpoint that answers the code alone.
+const OAUTH_ERRORS = {
+  invalid_grant: 'the authorization code or refresh token is invalid, expired, revoked or already used; '
+    + 'connect the account again',
+  invalid_client: 'the app\'s client id or secret is wrong',
+  invalid_request: 'the request is missing something the token endpoint needs',
+  unauthorized_client: 'this client may not use that grant',
+  unsupported_grant_type: 'the token endpoint does not take that grant',
+  invalid_scope: 'a scope asked for is unknown or not allowed',
+};
+const oauthError = (body) => {
+  if (!body.error) {
+    return undefined;
+  }
+  return `${body.error}: ${body.error_description || OAUTH_ERRORS[body.error] || 'refused by the hub'}`;
+};
+
 // The hub's errors are problem details (RFC 9457), OAuth errors RFC 6749 JSON: show their words.
 const problem = (z, response) => {
   let body = {};
@@ -30,7 +47,7 @@ const problem = (z, response) => {
   } catch (err) {
     body = {};
   }
-  const detail = body.detail || body.error_description || body.title || `HTTP ${response.status}`;
+  const detail = body.detail || oauthError(body) || body.title || `HTTP ${response.status}`;
   if (response.status === 401) {
     return new z.errors.Error(`The hub refused the connection: ${detail}`, 'AuthenticationError', 401);
   }

@@ -189,6 +189,38 @@ class TestActions:
             "method": "GET", "path": "/v1/contacts/con_missing"}}, fails=True)
         assert "404" in problem["message"]
 
+    async def test_the_new_actions_and_searches_reach_the_hub(self, hub: LiveHub, zapier_app: ExportApp,
+                                                              run: Run) -> None:
+        app, auth = zapier_app(hub.url), {"api_key": hub.key}
+
+        async def act(kind: str, key: str, data: dict[str, Any]) -> Any:
+            return await run(app, f"{kind}.{key}.operation.perform", {"authData": auth, "inputData": data})
+
+        deal = await act("creates", "deal_create", {"name": "Acme", "amount": "100"})
+        note = await act("creates", "note_add", {"body": "Wants a pilot.", "deal_id": deal["id"]})
+        task = await act("creates", "task_create", {"subject": "Call back", "deal_id": deal["id"],
+                                                   "due_at": "2031-01-15T10:30:00Z"})
+        assert (note["type"], task["type"], task["due_at"]) == ("note", "task", "2031-01-15T10:30:00Z")
+        product = await act("creates", "product_create", {"name": "Seat", "unit_price": "10", "sku": "S"})
+        line = await act("creates", "deal_add_product", {"deal_id": deal["id"], "product_id": product["id"],
+                                                         "quantity": "2"})
+        assert line["deal_id"] == deal["id"] and line["name"] == "Seat"
+        lead = await act("creates", "lead_create", {"first_name": "Grace", "email": "grace@navy.example"})
+        converted = await act("creates", "lead_convert", {"lead_id": lead["id"]})
+        assert converted["lead"]["status"] == "converted"
+        assert [p["id"] for p in await act("searches", "product_find", {"sku": "s"})] == [product["id"]]
+        found = await act("searches", "activity_find", {"deal_id": deal["id"], "limit": "20"})
+        assert {a["id"] for a in found} == {note["id"], task["id"]}
+        company = await act("creates", "company_upsert", {"domain": "navy.example", "name": "Navy"})
+        [same] = await act("searches", "company_find", {"domain": "NAVY.example"})
+        assert same["id"] == company["id"]
+        async with hub.client() as api:
+            made = await api.post("/v1/users", json={"name": "Dana Reyes", "email": "dana@example.com"})
+            assert made.status_code == 201, made.text
+        [user] = await run(app, "triggers.choices_owners.operation.perform", {"authData": auth})
+        assert user == {"id": made.json()["id"], "label": "Dana Reyes (dana@example.com)"}
+        assert [u["id"] for u in await act("searches", "user_find", {"email": "Dana@example.com"})] == [user["id"]]
+
     async def test_bad_input_shows_the_hubs_problem(self, hub: LiveHub, zapier_app: ExportApp,
                                                     run: Run) -> None:
         error = await run(zapier_app(hub.url), "creates.deal_create.operation.perform",
@@ -271,7 +303,8 @@ class TestOAuth2:
         # A spent refresh token ends the grant, as the provider promises.
         error = await run(app, "authentication.oauth2Config.refreshAccessToken", {"authData": tokens},
                           env=env, fails=True)
-        assert "invalid_grant" in error["message"]
+        assert "invalid_grant: the authorization code or refresh token is invalid" in error["message"]
+        assert "HTTP 400" not in error["message"]
 
     async def test_an_unknown_access_token_asks_zapier_to_refresh(self, hub: LiveHub, zapier_app: ExportApp,
                                                                   run: Run) -> None:
