@@ -9,12 +9,9 @@ from typing import Any
 import structlog
 from litestar import Litestar, Request, Response, get
 from litestar.config.app import AppConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import text
 
-from hub import observability
+from hub import apidocs, observability
 from hub.catalog import Catalog
 from hub.errors import exception_handlers, problem_response
 from hub.idempotency import Replayed, replayed_answer
@@ -105,34 +102,25 @@ async def _broker_check(url: str) -> str:
         return f"unreachable: {type(exc).__name__}"
 
 
-def _openapi() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="CRM integration hub", version="1", path="/schema",
-        description="Records, events, the trigger/action catalog and the delivery gateway of the CRM.",
-        render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
-        components=Components(security_schemes={"apiKey": SecurityScheme(type="http", scheme="bearer",
-                                                                         description="An API key: hub_…")}),
-        security=[{"apiKey": []}],
-    )
-
-
 def create_app(settings: Settings | None = None, *, catalog: Catalog | None = None,
                modules: tuple[Module, ...] = MODULES) -> Litestar:
     """Build the hub: settings from the environment unless given, catalog checked before anything starts."""
     settings = settings or load_settings()
     observability.configure_logging(settings.log_level, settings.log_format)
     hub = Hub(settings, modules, catalog=catalog)
-    return Litestar(
-        route_handlers=[health, ready, observability.PrometheusController],
+    app = Litestar(
+        route_handlers=[health, ready, observability.PrometheusController, *apidocs.asset_routes()],
         plugins=[HubPlugin(hub)],
         exception_handlers={**exception_handlers, Replayed: replayed_answer},
         middleware=[observability.request_context, _shield(settings), observability.prometheus_config().middleware],
-        openapi_config=_openapi(),
+        openapi_config=apidocs.openapi_config(),
         request_max_body_size=settings.max_request_bytes,
         debug=False,
         before_request=strict_body,
         on_app_init=[_no_default_logging],
     )
+    apidocs.install(app)
+    return app
 
 
 def _shield(settings: Settings) -> Any:

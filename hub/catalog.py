@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from hub.module import Module
     from hub.runtime import Hub
 
-__all__ = ["Action", "ActionContext", "Catalog", "CatalogError", "EventType", "Trigger", "build_catalog",
-           "output_fields"]
+__all__ = ["Action", "ActionContext", "Catalog", "CatalogError", "EventType", "Trigger", "TriggerFilter",
+           "build_catalog", "output_fields"]
 
 Scope = Literal["read", "write", "admin"]
 P = TypeVar("P", bound=msgspec.Struct)
@@ -46,20 +46,61 @@ class EventType(Generic[P]):
     sample: dict[str, Any]
     postable: bool = False
     subject: str | None = None
-    label: str | None = None  # the trigger's label, when "Verb noun" from the key reads badly
+    label: str | None = None  # the trigger's label, when "Noun Verb" from the key reads badly
+    # Offered as a Zapier or Make trigger; False for the hub's own plumbing (endpoint health, connections),
+    # which webhook endpoints may still subscribe to.
+    public: bool = True
 
     def schema(self) -> dict[str, Any]:
         return msgspec.json.schema(self.payload)
 
 
 @dataclass(frozen=True)
+class TriggerFilter:
+    """An input of a trigger that narrows what it delivers (`min_amount` of "deal won"), checked by the hub
+    before delivery as the condition `{field, op, value}` (see `hub.conditions`)."""
+
+    key: str
+    label: str
+    description: str
+    field: str
+    op: str = "eq"
+    type: Literal["string", "number"] = "string"
+    choices: tuple[str, ...] = ()
+
+    def condition(self, value: Any) -> dict[str, Any]:
+        return {"field": self.field, "op": self.op, "value": value}
+
+
+@dataclass(frozen=True)
 class Trigger:
+    """What a person picks in Zapier or Make: an event type, narrowed by `fixed` conditions always (a "new
+    note" is an `activity.created` of type note) and by the `filters` the person fills in."""
+
     key: str
     label: str
     description: str
     event_type: str
     sample: dict[str, Any] | None
     output_fields: list[dict[str, Any]]
+    filters: tuple[TriggerFilter, ...] = ()
+    fixed: tuple[dict[str, Any], ...] = ()
+    public: bool = True
+
+    def conditions(self, values: dict[str, Any]) -> list[dict[str, Any]]:
+        """The conditions of a subscription with these filter values (empty ones ignored); raises KeyError
+        naming a filter the trigger does not have, ValueError for a value outside its choices."""
+        by_key = {f.key: f for f in self.filters}
+        found = list(self.fixed)
+        for key, value in values.items():
+            if key not in by_key:
+                raise KeyError(key)
+            if value is None or value == "":
+                continue
+            if by_key[key].choices and str(value) not in by_key[key].choices:
+                raise ValueError(key)
+            found.append(by_key[key].condition(value))
+        return found
 
 
 class ActionContext(Reach):
@@ -113,14 +154,26 @@ class Catalog:
     origins: dict[str, str] = field(default_factory=dict)  # "event:<key>", "action:<key>" → declaring module
     declaring: str = ""
 
-    def add_event(self, event: EventType[Any], *, label: str | None = None) -> None:
-        """Declare an event type and the trigger that fires on it."""
+    def add_event(self, event: EventType[Any], *, label: str | None = None,
+                  filters: tuple[TriggerFilter, ...] = ()) -> None:
+        """Declare an event type and the trigger that fires on it, with the filters a person may set."""
         _put(self.events, event.key, event, "event type")
         trigger = Trigger(key=event.key, label=label or event.label or _label(event.key),
                           description=event.description, event_type=event.key, sample=event.sample,
-                          output_fields=output_fields(event.payload))
+                          output_fields=output_fields(event.payload), filters=filters, public=event.public)
         _put(self.triggers, trigger.key, trigger, "trigger")
         self.origins[f"event:{event.key}"] = self.declaring
+
+    def add_trigger(self, key: str, event: EventType[Any], *, label: str, description: str,
+                    fixed: dict[str, Any], filters: tuple[TriggerFilter, ...] = ()) -> None:
+        """Declare a trigger on a narrower case of an event (`note.created`: `activity.created` of type note);
+        `fixed` field values always hold, and the sample shows them."""
+        trigger = Trigger(key=key, label=label, description=description, event_type=event.key,
+                          sample={**event.sample, **fixed}, output_fields=output_fields(event.payload),
+                          filters=filters, fixed=tuple({"field": k, "op": "eq", "value": v}
+                                                       for k, v in fixed.items()))
+        _put(self.triggers, key, trigger, "trigger")
+        self.origins[f"trigger:{key}"] = self.declaring
 
     def add_action(self, action: Action) -> None:
         _put(self.actions, action.key, action, "action")
@@ -160,7 +213,9 @@ class Catalog:
             ],
             "triggers": [
                 {"key": t.key, "label": t.label, "description": t.description, "event_type": t.event_type,
-                 "sample": t.sample, "output_fields": t.output_fields}
+                 "sample": t.sample, "output_fields": t.output_fields, "public": t.public,
+                 "filters": [{"key": f.key, "label": f.label, "description": f.description, "type": f.type,
+                              "choices": list(f.choices)} for f in t.filters]}
                 for t in sorted(self.triggers.values(), key=lambda t: t.key)
             ],
             "actions": [
@@ -192,9 +247,14 @@ def _put(table: dict[str, Any], key: str, value: Any, what: str) -> None:
     table[key] = value
 
 
+_NEW = {"created": "New", "updated": "Updated", "deleted": "Deleted"}
+
+
 def _label(key: str) -> str:
+    """In the platforms' style: `contact.created` → `New Contact`, `deal.stage_changed` → `Deal Stage Changed`."""
     noun, _, verb = key.partition(".")
-    return f"{verb.replace('_', ' ').capitalize()} {noun.replace('_', ' ')}".strip()
+    noun, verb = noun.replace("_", " ").title(), verb.replace("_", " ").title()
+    return f"{_NEW[verb.lower()]} {noun}" if verb.lower() in _NEW else f"{noun} {verb}".strip()
 
 
 def output_fields(payload: type[msgspec.Struct]) -> list[dict[str, Any]]:

@@ -24,7 +24,8 @@ _SECRET_VALUES = re.compile(r"(hub_[0-9a-f]{8}_|hubat_|hubrt_|hubcs_|xox[abposre
 def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     """Blank out values under secret-looking keys, and key-shaped strings anywhere."""
     for key, value in list(event.items()):
-        if _SECRET_KEYS.search(key) and key != "key_prefix":
+        # A number under a secret-looking key is a count (`oauth_authorizations: 3`), never a secret.
+        if _SECRET_KEYS.search(key) and key != "key_prefix" and not isinstance(value, (int, float)):
             event[key] = "[redacted]"
         elif isinstance(value, str):
             event[key] = _SECRET_VALUES.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + "[redacted]", value)
@@ -61,6 +62,11 @@ def _route_standard_logging(level: str, renderer: Any, stream: Any) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.getLevelName(level))
+    for name in _CHATTY:  # one INFO line per HTTP call; our own client logs say what matters
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+_CHATTY = ("twilio.http_client",)
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")

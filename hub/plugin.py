@@ -22,7 +22,9 @@ from hub.errors import BadRequest, UnsupportedMediaType
 from hub.runtime import Hub
 from hub.web import pages_router, template_config
 
-__all__ = ["HubPlugin", "strict_body"]
+__all__ = ["API_ROUTER", "HubPlugin", "strict_body"]
+
+API_ROUTER = "api"  # the `router` opt of every route behind the API's guard (a key or token, scopes)
 
 
 class HubPlugin(InitPluginProtocol):
@@ -38,7 +40,7 @@ class HubPlugin(InitPluginProtocol):
         app_config.route_handlers = [
             *app_config.route_handlers,
             Router(path="/", route_handlers=[r for m in modules for r in m.routes], dependencies=API_DEPENDENCIES,
-                   before_request=_strict_input, after_request=idempotency.remember_answer),
+                   before_request=_strict_input, after_request=idempotency.remember_answer, opt={"router": API_ROUTER}),
             *(r for m in modules for r in m.public),
             pages_router([p for m in modules for p in m.pages]),
         ]

@@ -26,14 +26,14 @@ _SAMPLE = {"connection_id": "oac_06bqv0e7c1k2m3n4p5q6r7s8t9", "provider": "xero"
            "external_account_id": "6b2b0bbc-3a1e-4bb4-9e5c-0f9e4f9d9e61"}
 
 
-CONNECTION_CONNECTED = EventType(key="connection.connected", payload=ConnectionChanged, subject="connection",
+CONNECTION_CONNECTED = EventType(key="connection.connected", public=False, payload=ConnectionChanged, subject="connection",
                                  sample=_SAMPLE, description="Someone granted the hub access to an external account.")
-CONNECTION_EXPIRED = EventType(key="connection.expired", payload=ConnectionChanged, subject="connection",
+CONNECTION_EXPIRED = EventType(key="connection.expired", public=False, payload=ConnectionChanged, subject="connection",
                                sample={**_SAMPLE, "state": "expired",
                                        "reason": "the provider refused the refresh token (invalid_grant)"},
                                description="A connection can no longer refresh its access; someone must connect "
                                            "again.")
-CONNECTION_REVOKED = EventType(key="connection.revoked", payload=ConnectionChanged, subject="connection",
+CONNECTION_REVOKED = EventType(key="connection.revoked", public=False, payload=ConnectionChanged, subject="connection",
                                sample={**_SAMPLE, "state": "revoked"},
                                description="A connection was disconnected and its tokens revoked.")
 

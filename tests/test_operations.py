@@ -83,6 +83,21 @@ class TestLogs:
         logged = observability.redact(None, "info", {"event": "x", "note": f"the provider said {secret} twice"})
         assert "[redacted]" in logged["note"] and secret.split("_", 1)[-1].split("-", 1)[-1] not in logged["note"]
 
+    def test_a_count_under_a_secret_looking_key_is_kept(self) -> None:
+        logged = observability.redact(None, "info", {"event": "x", "oauth_authorizations": 3,
+                                                     "tokens_refreshed": 0, "token": "abc"})
+        assert (logged["oauth_authorizations"], logged["tokens_refreshed"], logged["token"]) == (3, 0, "[redacted]")
+
+    def test_the_twilio_librarys_line_per_call_is_quieted(self) -> None:
+        stream = io.StringIO()
+        observability.configure_logging("INFO", "json", stream=stream)
+        try:
+            logging.getLogger("twilio.http_client").info("-- BEGIN Twilio API Request --")
+            logging.getLogger("twilio.http_client").warning("twilio.retrying")
+        finally:
+            observability.configure_logging("WARNING", "json")
+        assert "BEGIN Twilio" not in stream.getvalue() and "twilio.retrying" in stream.getvalue()
+
     async def test_log_lines_carry_request_and_org_ids_and_never_the_key(self, api: Api) -> None:
         stream = io.StringIO()
         observability.configure_logging("INFO", "json", stream=stream)

@@ -30,13 +30,13 @@ _SAMPLE = {"endpoint_id": "ep_06bqv0e7c1k2m3n4p5q6r7s8t9", "url": "https://examp
            "reason": "failing for 60 hours", "failing_since": "2026-01-13T10:30:00Z"}
 
 
-ENDPOINT_FAILING = EventType(key="endpoint.failing", payload=EndpointHealth, subject="endpoint", sample=_SAMPLE,
+ENDPOINT_FAILING = EventType(key="endpoint.failing", public=False, payload=EndpointHealth, subject="endpoint", sample=_SAMPLE,
                              description="An endpoint has failed every delivery for half the time that disables it.")
-ENDPOINT_DISABLED = EventType(key="endpoint.disabled", payload=EndpointHealth, subject="endpoint",
+ENDPOINT_DISABLED = EventType(key="endpoint.disabled", public=False, payload=EndpointHealth, subject="endpoint",
                               sample={**_SAMPLE, "reason": "failing for 120 hours"},
                               description="An endpoint was disabled: it failed for too long, or answered 410.")
 # Never emitted into the outbox: a test message is written straight to one endpoint (`Webhooks.send_test`).
-WEBHOOK_TEST = EventType(key="webhook.test", payload=TestPing, subject="endpoint",
+WEBHOOK_TEST = EventType(key="webhook.test", public=False, payload=TestPing, subject="endpoint",
                          sample={"message": "A test delivery from the CRM hub."},
                          description="A test delivery sent to one endpoint on request.")
 

@@ -9,6 +9,7 @@ import msgspec
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.conditions import accepts
 from hub.db import new_id, utcnow
 from hub.events.models import Event
 from hub.uow import after_commit, touch
@@ -44,7 +45,8 @@ class FanOut:
         endpoints = await self._endpoints(session, {e.org_id for e in events})
         now, rows = utcnow(), []
         for event in events:
-            targets = [ep for ep in endpoints.get(event.org_id, ()) if matches(ep.event_types, event.type)]
+            targets = [ep for ep in endpoints.get(event.org_id, ())
+                       if matches(ep.event_types, event.type) and accepts(ep.filters, event.data)]
             if targets:
                 body = envelope(event.type, event.occurred_at, event.data, id=event.id)
                 rows += [self._row(event, ep.id, body, now) for ep in targets]
@@ -57,7 +59,8 @@ class FanOut:
                 after_commit(session, lambda: publish(pending))
 
     async def _endpoints(self, session: AsyncSession, org_ids: set[str]) -> dict[str, list[Any]]:
-        rows = (await session.execute(select(Endpoint.id, Endpoint.org_id, Endpoint.event_types).where(
+        columns = (Endpoint.id, Endpoint.org_id, Endpoint.event_types, Endpoint.filters)
+        rows = (await session.execute(select(*columns).where(
             Endpoint.org_id.in_(org_ids), Endpoint.state != "disabled"))).all()
         by_org: dict[str, list[Any]] = defaultdict(list)
         for row in rows:

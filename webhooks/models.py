@@ -31,6 +31,8 @@ class Endpoint(RecordMixin, Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Another part of the hub owns this endpoint (`hook:<id>`, a REST hook): it is changed or removed there.
     managed_by: Mapped[str | None] = mapped_column(String(60))
+    # Conditions on an event's data (`hub.conditions`), all of which it must meet to be delivered here.
+    filters: Mapped[list | None] = mapped_column(JSONType)
 
 
 class EndpointSecret(Base):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hub.catalog import Action, Catalog, Trigger
+from connectors.make import records
 from connectors.zapier import facts
 
 __all__ = ["AUTH_KINDS", "CONNECTION", "build", "export"]
@@ -69,7 +70,10 @@ class _Project:
         folder = f"{kind}s/{_kebab(name)}"
         code_files = {}
         for code, content in codes.items():
-            path = f"{folder}/{_kebab(name)}.{_kebab(code)}.iml.json"
+            # The Make editor names an OAuth connection's communication file apart from a basic one's.
+            suffix = "oauth-communication" if (kind, code, meta.get("connectionType")) == (
+                "connection", "communication", "oauth") else _kebab(code)
+            path = f"{folder}/{_kebab(name)}.{suffix}.iml.json"
             code_files[code] = path
             self.files[path] = content
         self.components[kind][name] = {**meta, "codeFiles": code_files}
@@ -90,16 +94,22 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
     dropdowns = {path: _rpc_name(d.name) for path, d in facts.dropdowns(catalog).items()}
     for path, dropdown in facts.dropdowns(catalog).items():
         _dropdown(project, dropdowns[path], dropdown)
-    triggers = sorted(catalog.triggers.values(), key=lambda t: t.key)
+    triggers = facts.public_triggers(catalog)
     actions = sorted(catalog.actions.values(), key=lambda a: a.key)
     for trigger in triggers:
-        _trigger(project, trigger)
+        _trigger(project, catalog, trigger, dropdowns)
     for action in actions:
         _action(project, catalog, action, dropdowns)
+    _api_call(project)
+    record_names = records.record_modules(project.add, catalog, CONNECTION,
+                                          lambda a: [_interface(f) for f in facts.result_fields(a)])
     project.files["general/groups.json"] = [
-        {"label": "Triggers", "modules": [_watch_name(t) for t in triggers]},
-        {"label": "Actions", "modules": [facts.camel(a.key) for a in actions if a.kind != "search"]},
-        {"label": "Searches", "modules": [facts.camel(a.key) for a in actions if a.kind == "search"]}]
+        {"label": "Triggers", "modules": [_watch_name(t) for t in triggers]
+         + [records.polling_name(t) for t in triggers]},
+        {"label": "Actions", "modules": [facts.camel(a.key) for a in actions if a.kind != "search"]
+         + [n for n in record_names if not n.startswith("list")] + [API_CALL]},
+        {"label": "Searches", "modules": [facts.camel(a.key) for a in actions if a.kind == "search"]
+         + [n for n in record_names if n.startswith("list")]}]
     general = {"base": "general/base.imljson", "common": "general/common.json", "readme": "README.md",
                "groups": "general/groups.json"}
     project.files["makecomapp.json"] = {"fileVersion": 1, "generalCodeFiles": general,
@@ -172,22 +182,30 @@ def _dropdown(project: _Project, name: str, dropdown: facts.Dropdown) -> None:
                 {"communication": communication, "params": []})
 
 
-def _trigger(project: _Project, trigger: Trigger) -> None:
+def _trigger(project: _Project, catalog: Catalog, trigger: Trigger, dropdowns: dict[str, str]) -> None:
     webhook = facts.camel(trigger.key)
+    filters = facts.filter_fields(catalog, trigger)
     attach = {"url": "/v1/hooks", "method": "POST",
               "body": {"target_url": "{{webhook.url}}", "event": trigger.key, "platform": "make"},
               "response": {"data": {"externalHookId": "{{body.id}}"}}}
+    if filters:
+        attach["body"]["filters"] = {f["key"]: f"{{{{parameters.{f['key']}}}}}" for f in filters}
     detach = {"url": "/v1/hooks/{{webhook.externalHookId}}", "method": "DELETE"}
-    project.add("webhook", webhook, {"label": trigger.label, "webhookType": "web", "connection": CONNECTION},
-                {"communication": {"output": "{{body}}"}, "params": [], "attach": attach, "detach": detach,
+    project.add("webhook", webhook, {"label": facts.title(trigger.label), "webhookType": "web",
+                                     "connection": CONNECTION},
+                {"communication": {"output": "{{body}}"}, "params": [_param(f, dropdowns) for f in filters],
+                 "attach": attach, "detach": detach,
                  "update": {}, "requiredScope": []})
     interface = [{"name": "id", "type": "text", "label": "Event ID"},
                  {"name": "type", "type": "text", "label": "Event type"},
                  {"name": "timestamp", "type": "date", "label": "Occurred at"},
                  {"name": "data", "type": "collection", "label": facts.noun(trigger.key),
                   "spec": [_interface(f) for f in trigger.output_fields]}]
+    records.polling_trigger(project.add, trigger, CONNECTION, interface)
     project.add("module", _watch_name(trigger),
-                {"label": trigger.label, "description": trigger.description, "moduleType": "instant_trigger",
+                {"label": facts.make_watch_label(trigger) + " (Instant)",
+                 "description": facts.trigger_description(trigger),
+                 "moduleType": "instant_trigger",
                  "connection": CONNECTION, "webhook": webhook},
                 {"communication": {}, "staticParams": [], "mappableParams": [], "interface": interface,
                  "samples": facts.trigger_sample(trigger), "scope": []})
@@ -195,7 +213,8 @@ def _trigger(project: _Project, trigger: Trigger) -> None:
 
 def _action(project: _Project, catalog: Catalog, action: Action, dropdowns: dict[str, str]) -> None:
     name, search = facts.camel(action.key), action.kind == "search"
-    params = [_param(f, dropdowns) for f in facts.input_fields(catalog, action)]
+    params = _nest([_param(f, dropdowns) for f in facts.input_fields(catalog, action)],
+                   facts.input_fields(catalog, action), catalog)
     if facts.has_custom_fields(action):
         rpc = "customFields" + name[:1].upper() + name[1:]
         params.append({"name": facts.CUSTOM_FIELDS, "type": "collection", "label": "Custom fields",
@@ -204,7 +223,7 @@ def _action(project: _Project, catalog: Catalog, action: Action, dropdowns: dict
     response = ({"iterate": "{{body.data}}", "output": "{{item}}"} if search else {"output": "{{body.data}}"})
     communication = {"url": f"/v1/actions/{action.key}", "method": "POST", "body": "{{parameters}}",
                      "response": response}
-    meta = {"label": action.label, "description": action.description,
+    meta = {"label": facts.make_action_label(action), "description": facts.action_description(action),
             "moduleType": "search" if search else "action", "connection": CONNECTION}
     if action.kind in _CRUD and not search:
         meta["actionCrud"] = _CRUD[action.kind]
@@ -212,6 +231,48 @@ def _action(project: _Project, catalog: Catalog, action: Action, dropdowns: dict
         "communication": communication, "staticParams": [], "mappableParams": params,
         "interface": [_interface(f) for f in facts.result_fields(action)],
         "samples": facts.output_sample(catalog, action), "scope": []})
+
+
+API_CALL = "makeApiCall"
+
+
+def _api_call(project: _Project) -> None:
+    """Make's "Make an API Call": any call of the hub's API with the connection's credential."""
+    pairs = {"type": "array", "spec": [{"name": "key", "type": "text", "label": "Key"},
+                                       {"name": "value", "type": "text", "label": "Value"}]}
+    params = [
+        {"name": "url", "type": "text", "label": "URL", "required": True,
+         "help": "A path of the hub's API after `/v1/`, such as `contacts`; the call goes to the connection's hub "
+                 "only."},
+        {"name": "method", "type": "select", "label": "Method", "required": True, "default": "GET",
+         "options": [{"label": m, "value": m} for m in ("GET", "POST", "PUT", "PATCH", "DELETE")],
+         "help": "The HTTP method of the call."},
+        {**pairs, "name": "headers", "label": "Headers", "help": "Headers besides the connection's own."},
+        {**pairs, "name": "qs", "label": "Query String", "help": "Added to the URL's query string."},
+        {"name": "body", "type": "any", "label": "Body", "help": "A JSON body, for POST, PUT and PATCH."}]
+    communication = {"url": "/v1/{{parameters.url}}", "method": "{{parameters.method}}",
+                     "headers": "{{toCollection(parameters.headers; 'key'; 'value')}}",
+                     "qs": "{{toCollection(parameters.qs; 'key'; 'value')}}", "body": "{{parameters.body}}",
+                     "response": {"output": {"statusCode": "{{statusCode}}", "body": "{{body}}"}}}
+    interface = [{"name": "statusCode", "type": "number", "label": "Status code"},
+                 {"name": "body", "type": "any", "label": "Body"}]
+    project.add("module", API_CALL, {"label": "Make an API Call", "moduleType": "action", "connection": CONNECTION,
+                                     "description": "Performs an arbitrary authorized API call."},
+                {"communication": communication, "staticParams": [], "mappableParams": params,
+                 "interface": interface, "samples": {"statusCode": 200, "body": {}}, "scope": []})
+
+
+def _nest(params: list[dict[str, Any]], specs: list[dict[str, Any]], catalog: Catalog) -> list[dict[str, Any]]:
+    """A dropdown that depends on another field (a pipeline's stages) nested under it, so Make reloads it when
+    that field changes."""
+    by_name = {p["name"]: p for p in params}
+    for spec in specs:
+        depends = facts.dropdowns(catalog).get(spec.get("dynamic", ""))
+        parent = by_name.get(next(iter(depends.params.values()), "")) if depends and depends.params else None
+        if parent is not None and isinstance(parent.get("options"), str):
+            parent["options"] = {"store": parent["options"], "nested": [by_name[spec["key"]]]}
+            params = [p for p in params if p["name"] != spec["key"]]
+    return params
 
 
 def _custom_fields(project: _Project, rpc: str, action: Action) -> None:

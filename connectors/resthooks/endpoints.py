@@ -113,3 +113,9 @@ class ChoiceController(Controller):
     async def stages(self, ctx: Ctx, pipeline_id: Annotated[str | None, QueryParameter(max_length=40)] = None
                      ) -> list[Choice]:
         return await fields.stages(ctx.session, ctx.org_id, pipeline_id)
+
+    @get("/records/{plural:str}", summary="Records to choose from",
+         description="The newest 1000 companies, contacts, deals, leads or products, each labelled by its name "
+                     "and what tells two of the same name apart.")
+    async def records(self, ctx: Ctx, plural: FromPath[str]) -> list[Choice]:
+        return await fields.records(ctx.session, ctx.org_id, plural)

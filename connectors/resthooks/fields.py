@@ -14,17 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import Action, Catalog
 from hub.errors import NotFound
+from hub.records.definitions import RESOURCES
 from hub.records.models import CustomField, Pipeline
 from hub.tenancy.models import User
 from connectors.resthooks.schemas import Choice
 
-__all__ = ["DROPDOWNS", "action_fields", "owners", "pipelines", "register", "schema_fields", "stages"]
+__all__ = ["DROPDOWNS", "RECORD_CHOICES", "action_fields", "owners", "pipelines", "records", "register",
+           "schema_fields", "stages"]
 
 # The records' fields a person picks from a list, served by `ChoiceController`; other modules declare theirs.
 DROPDOWNS = {
     "owner_id": "/v1/choices/owners",
     "pipeline_id": "/v1/choices/pipelines",
     "stage": "/v1/choices/stages?pipeline_id={pipeline_id}",
+    **{f"{name}_id": f"/v1/choices/records/{plural}" for name, plural in (
+        ("company", "companies"), ("contact", "contacts"), ("deal", "deals"), ("lead", "leads"),
+        ("product", "products"))},
 }
 
 
@@ -48,7 +53,7 @@ async def action_fields(session: AsyncSession, org_id: str, catalog: Catalog, ac
         if f.name == "custom_fields":
             fields += await _custom(session, org_id, action.key.split(".")[0], action.kind == "create")
         else:
-            fields.append(_field(f.name, f.type, f.required, catalog.dropdowns))
+            fields.append(_field(f.name, f.type, f.required, catalog.dropdowns, _noun(action)))
     return fields
 
 
@@ -56,10 +61,15 @@ def schema_fields(catalog: Catalog, action: Action) -> list[dict[str, Any]]:
     """The action's fields from its input schema alone, without any organization's custom fields."""
     info = mi.type_info(action.input)
     assert isinstance(info, mi.StructType)
-    return [_field(f.name, f.type, f.required, catalog.dropdowns) for f in info.fields if f.name != "custom_fields"]
+    return [_field(f.name, f.type, f.required, catalog.dropdowns, _noun(action)) for f in info.fields
+            if f.name != "custom_fields"]
 
 
-def _field(name: str, t: mi.Type, required: bool, dropdowns: dict[str, str]) -> dict[str, Any]:
+def _noun(action: Action) -> str:
+    return action.key.split(".")[0].replace("_", " ")
+
+
+def _field(name: str, t: mi.Type, required: bool, dropdowns: dict[str, str], noun: str) -> dict[str, Any]:
     t, help_text = _unwrap(t)
     spec: dict[str, Any] = {"key": name, "label": _label(name), "type": "string", "required": required}
     if isinstance(t, mi.ListType):
@@ -73,13 +83,28 @@ def _field(name: str, t: mi.Type, required: bool, dropdowns: dict[str, str]) -> 
         spec["type"] = "object"
     else:
         spec["type"] = _SCALARS.get(type(t), "string")
-    if help_text:
-        spec["help_text"] = help_text
+    spec["help_text"] = help_text or _help(spec, name in dropdowns, noun)
     if name in dropdowns:
         spec["dynamic"] = dropdowns[name]
     if any(f"{{{name}}}" in url for url in dropdowns.values()):
         spec["alters_dynamic_fields"] = True
     return spec
+
+
+def _help(spec: dict[str, Any], listed: bool, noun: str) -> str:
+    """Help for a field declared without a description, from its name, type and record."""
+    label = spec["label"].lower()
+    if spec["key"] == "id":
+        return f"The ID of the {noun}; map it from an earlier step or a search."
+    if listed:
+        return f"Choose {'an' if label[:1] in 'aeio' else 'a'} {label} from the list, or map its ID."
+    if spec["type"] == "date":
+        return "A date, such as 2026-01-15."
+    if spec["type"] == "datetime":
+        return "A date and time with its time zone, such as 2026-01-15T10:30:00Z."
+    if spec.get("choices"):
+        return "One of: " + ", ".join(c["label"] for c in spec["choices"]) + "."
+    return f"The {label} of the {noun}."
 
 
 def _unwrap(t: mi.Type) -> tuple[mi.Type, str | None]:
@@ -142,3 +167,26 @@ async def stages(session: AsyncSession, org_id: str, pipeline_id: str | None) ->
         raise NotFound(f"No pipeline {pipeline_id!r} in this organization." if pipeline_id
                        else "The organization has no pipeline.")
     return [Choice(id=s["key"], label=s["label"]) for s in found]
+
+
+# What a person sees for each record in a dropdown: its name, then what tells two of the same name apart.
+RECORD_CHOICES = {"companies": ("name", "domain"), "contacts": ("first_name", "last_name", "email"),
+                  "deals": ("name", "stage"), "leads": ("first_name", "last_name", "email"),
+                  "products": ("name", "sku")}
+
+
+async def records(session: AsyncSession, org_id: str, plural: str) -> list[Choice]:
+    """The organization's newest records of one type, to pick from."""
+    if plural not in RECORD_CHOICES:
+        raise NotFound(f"No dropdown of {plural!r}; there are: {', '.join(RECORD_CHOICES)}.")
+    resource = next(r for r in RESOURCES.values() if r.plural == plural)
+    model, parts = resource.model, RECORD_CHOICES[plural]
+    query = select(model.id, *(getattr(model, p) for p in parts)).where(model.org_id == org_id)
+    rows = (await session.execute(query.order_by(model.id.desc()).limit(CHOICES_LIMIT))).all()
+    return [Choice(id=row.id, label=_record_label(row, parts)) for row in rows]
+
+
+def _record_label(row: Any, parts: tuple[str, ...]) -> str:
+    *names, extra = [getattr(row, p) for p in parts]
+    name = " ".join(str(n) for n in names if n) or row.id
+    return f"{name} ({extra})" if extra else name

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, JSONType, UTCDateTime, utcnow
 
 __all__ = ["Hook"]
 
@@ -24,4 +24,5 @@ class Hook(Base):
     event: Mapped[str] = mapped_column(String(100))
     platform: Mapped[str] = mapped_column(String(20))
     target_url: Mapped[str] = mapped_column(String(2048))
+    filters: Mapped[dict | None] = mapped_column(JSONType)  # the filter values the Zap or scenario set
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from connectors.resthooks.models import Hook
 from connectors.resthooks.schemas import HookIn
 from hub.catalog import ActionContext, Catalog, Trigger
+from hub.conditions import accepts
 from hub.db import new_id, utcnow
 from hub.errors import NotFound, ValidationFailed
 from hub.events.models import Event
@@ -38,6 +39,7 @@ HOOK_RATE_LIMIT = 30  # deliveries per second to one hook: Zapier takes at most 
 RESPONSE_BUDGET = 5_000_000  # bytes of a samples or poll answer; Zapier reads at most 6 MB of a response
 RETIRE_JOB = "resthook.retire"
 SAMPLE_ID = "evt_sample"
+NARROW_READ = 20  # how many events of the type a narrower trigger reads per item it answers
 SAMPLE_TIME = datetime(2026, 1, 15, 10, 30, tzinfo=timezone.utc)
 
 
@@ -55,15 +57,32 @@ async def subscribe(ctx: ActionContext, webhooks: Webhooks, catalog: Catalog,
     if found is None:
         raise ValidationFailed(f"Unknown trigger {data.event!r}; see GET /v1/catalog.",
                                errors=[{"field": "event", "message": "not a trigger of the catalog"}])
+    conditions = _conditions(found, data.filters)
     endpoint, secret = await webhooks.create(ctx, EndpointIn(
         url=data.target_url, event_types=[found.event_type], rate_limit=HOOK_RATE_LIMIT,
         description=f"{data.platform.capitalize()} REST hook for {data.event}"))
+    given = {k: v for k, v in data.filters.items() if v not in (None, "")}
     hook = Hook(id=new_id("hook"), org_id=ctx.org_id, endpoint_id=endpoint.id, event=data.event,
-                platform=data.platform, target_url=data.target_url, created_at=utcnow())
+                platform=data.platform, target_url=data.target_url, created_at=utcnow(), filters=given or None)
     endpoint.managed_by = f"hook:{hook.id}"
+    endpoint.filters = conditions or None
     ctx.session.add(hook)
     await ctx.session.flush()
     return hook, secret
+
+
+def _conditions(found: Trigger, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trigger's fixed conditions and those of the filter values; 422 naming a filter it lacks."""
+    try:
+        return found.conditions(values)
+    except KeyError as exc:
+        names = ", ".join(f.key for f in found.filters) or "none"
+        raise ValidationFailed(f"Trigger {found.key!r} has no filter {exc.args[0]!r}; its filters: {names}.",
+                               errors=[{"field": f"filters.{exc.args[0]}", "message": "unknown filter"}]) from None
+    except ValueError as exc:
+        choices = next(f.choices for f in found.filters if f.key == exc.args[0])
+        raise ValidationFailed(f"Filter {exc.args[0]!r} takes one of: {', '.join(choices)}.",
+                               errors=[{"field": f"filters.{exc.args[0]}", "message": "not a choice"}]) from None
 
 
 async def unsubscribe(ctx: ActionContext, hook_id: str) -> None:
@@ -116,10 +135,13 @@ async def retire_endpoint(ctx: JobContext, job: Job) -> dict[str, Any]:
     return {"endpoint_id": endpoint_id, "deleted": bool(deleted.rowcount)}
 
 
-async def _recent(session: AsyncSession, org_id: str, event_type: str, limit: int) -> list[Event]:
-    query = (select(Event).where(Event.org_id == org_id, Event.type == event_type)
-             .order_by(Event.id.desc()).limit(limit))
-    return list((await session.execute(query)).scalars())
+async def _recent(session: AsyncSession, org_id: str, found: Trigger, limit: int) -> list[Event]:
+    """The newest events of the trigger; a narrower trigger (`note.created`) reads further back to fill `limit`."""
+    reach = limit * NARROW_READ if found.fixed else limit
+    query = (select(Event).where(Event.org_id == org_id, Event.type == found.event_type)
+             .order_by(Event.id.desc()).limit(reach))
+    events = (await session.execute(query)).scalars()
+    return [e for e in events if accepts(list(found.fixed), e.data)][:limit]
 
 
 def _array(bodies: Iterable[bytes], budget: int) -> bytes:
@@ -141,7 +163,7 @@ def sample_body(found: Trigger) -> bytes:
 async def samples(session: AsyncSession, org_id: str, found: Trigger, limit: int,
                   budget: int = RESPONSE_BUDGET) -> bytes:
     """The newest bodies of the trigger exactly as they were delivered; the catalog's sample when none."""
-    events = await _recent(session, org_id, found.event_type, limit)
+    events = await _recent(session, org_id, found, limit)
     if not events:
         return _array([sample_body(found)], budget)
     return _array((envelope(e.type, e.occurred_at, e.data, id=e.id) for e in events), budget)
@@ -160,7 +182,7 @@ async def poll(session: AsyncSession, org_id: str, found: Trigger, limit: int,
     """The polling fallback: delivery bodies newest first, one per `id`; empty when nothing happened."""
     seen: set[str] = set()
     bodies = []
-    for event in await _recent(session, org_id, found.event_type, limit):
+    for event in await _recent(session, org_id, found, limit):
         if (ident := poll_id(event)) not in seen:
             seen.add(ident)
             bodies.append(envelope(event.type, event.occurred_at, event.data, id=ident))

@@ -25,9 +25,9 @@ _SAMPLE = {"installation_id": "sli_06bqv0e7c1k2m3n4p5q6r7s8t9", "team_id": "T024
            "team_name": "Acme Sales", "state": "installed", "reason": None}
 
 
-SLACK_INSTALLED = EventType(key="slack.installed", payload=SlackWorkspaceChanged, subject="slack_installation",
+SLACK_INSTALLED = EventType(key="slack.installed", public=False, payload=SlackWorkspaceChanged, subject="slack_installation",
                             sample=_SAMPLE, description="An admin installed the Slack app into a workspace.")
-SLACK_UNINSTALLED = EventType(key="slack.uninstalled", payload=SlackWorkspaceChanged, subject="slack_installation",
+SLACK_UNINSTALLED = EventType(key="slack.uninstalled", public=False, payload=SlackWorkspaceChanged, subject="slack_installation",
                               sample={**_SAMPLE, "state": "uninstalled",
                                       "reason": "the app was uninstalled from the workspace"},
                               description="The Slack workspace was disconnected: uninstalled, its token revoked, "

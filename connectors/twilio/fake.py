@@ -43,6 +43,7 @@ class Play:
     answer: Answer = "answered"
     dialed: Answer = "answered"
     talk_seconds: int = 42
+    hangs_up: bool = False  # the caller hangs up while the `<Dial>` still rings: no dial result comes
 
 
 @dataclass
@@ -230,7 +231,7 @@ class FakeTwilio:
         delivery = await self.post(url, params, call.token)
         call.twiml.append(delivery.body)
         dial = ET.fromstring(delivery.body).find("Dial") if delivery.status == 200 else None
-        if dial is None:
+        if dial is None or play.hangs_up:
             return 0
         talked = play.talk_seconds if play.dialed == "answered" else 0
         result = {"DialCallStatus": _DIAL_STATUS[play.dialed], "DialCallSid": _sid("CA"),

@@ -191,10 +191,12 @@ async def apply_status(session: AsyncSession, call: Call, form: Mapping[str, Any
     if form.get("RecordingUrl") and call.recording_url is None:
         call.recording_url, call.updated_at = str(form["RecordingUrl"])[:500], now
     if status in FINAL_STATUSES and call.ended_at is None:
-        if call.duration_seconds is None:
-            call.duration_seconds = _seconds(form.get("CallDuration"))
         # Completed without a dial result: the person on the line hung up before the other side answered.
-        await finalize(session, call, "canceled" if status == "completed" else OUTCOMES[status], now)
+        outcome = "canceled" if status == "completed" else OUTCOMES[status]
+        if call.duration_seconds is None:
+            # CallDuration counts the caller's own leg, ringing included: talk time only when someone answered.
+            call.duration_seconds = _seconds(form.get("CallDuration")) if outcome == "connected" else 0
+        await finalize(session, call, outcome, now)
     await session.flush()
 
 

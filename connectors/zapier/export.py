@@ -61,9 +61,9 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
              "lib/config.js": templates.CONFIG.format(base_url=_js(base_url.rstrip("/")), dropdowns=_js(
                  {path: {"trigger": _choices_key(d.name)} for path, d in dropdowns.items()}))}
     triggers, creates, searches = [], [], []
-    for trigger in sorted(catalog.triggers.values(), key=lambda t: t.key):
+    for trigger in facts.public_triggers(catalog):
         key = facts.snake(trigger.key)
-        files[f"triggers/{key}.js"] = _trigger(trigger, key)
+        files[f"triggers/{key}.js"] = _trigger(catalog, trigger, key)
         files[f"samples/{key}.json"] = _json(facts.trigger_sample(trigger))
         triggers.append(f"triggers/{key}")
     for dropdown in dropdowns.values():
@@ -77,8 +77,11 @@ def build(catalog: Catalog, *, base_url: str, auth: Auth = "api_key",
         files[f"{folder}/{key}.js"] = _action(catalog, action, key)
         files[f"samples/{key}.json"] = _json(facts.output_sample(catalog, action))
         (searches if folder == "searches" else creates).append(f"{folder}/{key}")
-    files["index.js"] = templates.INDEX.format(**{name: _requires(paths) for name, paths in (
-        ("triggers", triggers), ("creates", creates), ("searches", searches))})
+    files["creates/api_request.js"] = templates.API_REQUEST
+    creates.append("creates/api_request")
+    files["index.js"] = templates.INDEX.format(search_or_creates=_search_or_creates(catalog), **{
+        name: _requires(paths) for name, paths in (("triggers", triggers), ("creates", creates),
+                                                   ("searches", searches))})
     return files
 
 
@@ -86,24 +89,34 @@ def _choices_key(name: str) -> str:
     return f"choices_{facts.snake(name)}"
 
 
-def _trigger(trigger: Trigger, key: str) -> str:
+def _trigger(catalog: Catalog, trigger: Trigger, key: str) -> str:
     data = [{"key": f"data__{f['key']}", "label": f["label"], **_output_type(f["type"])}
             for f in trigger.output_fields]
     spec = {"key": key, "event": trigger.key, "eventType": trigger.event_type,
-            "noun": facts.noun(trigger.key), "label": trigger.label, "description": trigger.description,
-            "outputFields": [{"key": "id", "label": "Event ID", "type": "string"},
+            "noun": facts.noun(trigger.key), "label": facts.title(trigger.label),
+            "description": facts.trigger_description(trigger), "filters": facts.filter_fields(catalog, trigger), "outputFields": [{"key": "id", "label": "Event ID", "type": "string"},
                              {"key": "type", "label": "Event type", "type": "string"},
                              {"key": "timestamp", "label": "Occurred at", "type": "datetime"}, *data]}
     return templates.HOOK.format(event=trigger.key, spec=_with_sample(spec, key))
 
 
 def _action(catalog: Catalog, action: Action, key: str) -> str:
-    spec = {"key": key, "action": action.key, "noun": facts.noun(action.key), "label": action.label,
-            "description": action.description, "fields": facts.input_fields(catalog, action),
+    spec = {"key": key, "action": action.key, "noun": facts.noun(action.key), "label": facts.title(action.label),
+            "description": facts.action_description(action), "fields": facts.input_fields(catalog, action),
             "custom": facts.has_custom_fields(action),
             "outputFields": [{"key": f["key"], "label": f["label"], **_output_type(f["type"])}
                              for f in facts.result_fields(action)]}
     return templates.ACTION.format(action=action.key, spec=_with_sample(spec, key))
+
+
+def _search_or_creates(catalog: Catalog) -> str:
+    """Zapier's "Find or create": keyed by the search, creating with the create-or-update action."""
+    pairs = [{"key": facts.snake(p.search.key), "display": {
+        "label": f"Find or Create {p.noun.title()}",
+        "description": f"Finds {facts.a_noun(p.noun.lower())} and creates one when none is found."},
+        "search": facts.snake(p.search.key), "create": facts.snake(p.create.key)}
+        for p in facts.search_or_creates(catalog)]
+    return _js(pairs)
 
 
 def _output_type(hub_type: str) -> dict[str, str]:
@@ -124,7 +137,7 @@ def _requires(paths: list[str]) -> str:
 def _package(version: str) -> str:
     return _js({"name": "crm-hub-zapier", "version": version, "private": True, "main": "index.js",
                 "description": "The CRM hub on Zapier, generated from its catalog by `hub zapier export`.",
-                "engines": {"node": ">=18"}, "dependencies": {"zapier-platform-core": CORE_VERSION}}) + "\n"
+                "engines": {"node": ">=22"}, "dependencies": {"zapier-platform-core": CORE_VERSION}}) + "\n"
 
 
 def _js(value: Any) -> str:

@@ -20,7 +20,8 @@ from connectors.resthooks import fields as hub_fields
 from connectors.resthooks.service import sample_body
 from hub.catalog import Action, Catalog, Trigger, output_fields
 
-__all__ = ["CUSTOM_FIELDS", "Dropdown", "camel", "dropdowns", "has_custom_fields", "input_fields", "noun",
+__all__ = ["CUSTOM_FIELDS", "Dropdown", "SearchOrCreate", "a_noun", "action_description", "camel", "filter_fields", "make_action_label", "make_watch_label", "plural",
+           "public_triggers", "title", "trigger_description", "search_or_creates", "dropdowns", "has_custom_fields", "input_fields", "noun",
            "output_sample", "result_fields", "snake", "trigger_sample"]
 
 CUSTOM_FIELDS = "custom_fields"  # the input field the organization's custom fields replace
@@ -39,9 +40,70 @@ def camel(key: str) -> str:
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
+def a_noun(text: str) -> str:
+    """`activity` → `an activity`."""
+    return f"{'an' if text[:1].lower() in 'aeiou' else 'a'} {text}"
+
+
 def noun(key: str) -> str:
     """`line_item.created` → `Line item`."""
     return key.split(".")[0].replace("_", " ").capitalize()
+
+
+_SMALL = {"a", "an", "and", "as", "by", "in", "of", "or", "to", "the"}
+
+
+def title(text: str) -> str:
+    """`Create or update contact` → `Create or Update Contact`: the platforms' Title Case."""
+    words = text.split()
+    return " ".join(w if i and w in _SMALL else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
+def plural(noun: str) -> str:
+    """`Company` → `Companies`, `Deal` → `Deals` (record names only)."""
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+
+
+def trigger_description(trigger: Trigger) -> str:
+    """`A contact was created.` → `Triggers when a contact is created.`"""
+    text = trigger.description.split(";")[0].strip().rstrip(".")
+    text = (text[:1].lower() + text[1:]).replace(" was ", " is ", 1)
+    return f"Triggers when {text}."
+
+
+def action_description(action: Action) -> str:
+    """`Create a contact.` → `Creates a contact.`: the platforms' third person."""
+    verb, _, rest = action.description.partition(" ")
+    verb = verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{verb} {rest}".strip()
+
+
+def make_action_label(action: Action) -> str:
+    """Make's names: `Create a Contact`, `Create or Update a Lead`, `Search Deals`."""
+    thing, _, verb = action.key.rpartition(".")
+    noun_title = title(noun(action.key))
+    if action.kind == "search" and verb == "find":
+        return f"Search {plural(noun_title)}"
+    if "." not in thing and verb in ("create", "update", "upsert", "get", "delete"):
+        words = {"upsert": "Create or Update", "get": "Get"}.get(verb, verb.capitalize())
+        return f"{words} {a_noun(noun_title)}"
+    return title(action.label)
+
+
+def make_watch_label(trigger: Trigger) -> str:
+    """Make's names: `Watch New Contacts`, `Watch Deal Won`."""
+    label = title(trigger.label)
+    if label.startswith(("New ", "Updated ", "Deleted ")):
+        head, _, last = label.rpartition(" ")
+        return f"Watch {head} {plural(last)}"
+    return f"Watch {label}"
+
+
+def public_triggers(catalog: Catalog) -> list[Trigger]:
+    """The triggers offered on the platforms, by key: not the hub's own plumbing (`endpoint.*`, ...)."""
+    return sorted((t for t in catalog.triggers.values() if t.public), key=lambda t: t.key)
 
 
 def trigger_sample(trigger: Trigger) -> dict[str, Any]:
@@ -52,6 +114,22 @@ def trigger_sample(trigger: Trigger) -> dict[str, Any]:
 def input_fields(catalog: Catalog, action: Action) -> list[dict[str, Any]]:
     """The action's input fields as the hub describes them, without the custom fields."""
     return hub_fields.schema_fields(catalog, action)
+
+
+def filter_fields(catalog: Catalog, trigger: Trigger) -> list[dict[str, Any]]:
+    """The trigger's filters as input fields (the hub's field shape), none required."""
+    fields = []
+    for f in trigger.filters:
+        spec: dict[str, Any] = {"key": f.key, "label": f.label, "type": f.type, "required": False,
+                                "help_text": f.description}
+        if f.choices:
+            spec["choices"] = [{"id": c, "label": c.replace("_", " ").capitalize()} for c in f.choices]
+        if f.key in catalog.dropdowns:
+            spec["dynamic"] = catalog.dropdowns[f.key]
+        if any(f"{{{f.key}}}" in url for url in catalog.dropdowns.values()):
+            spec["alters_dynamic_fields"] = True
+        fields.append(spec)
+    return fields
 
 
 def has_custom_fields(action: Action) -> bool:
@@ -97,3 +175,24 @@ def dropdowns(catalog: Catalog) -> dict[str, Dropdown]:
         name = parts.path.rstrip("/").rsplit("/", 1)[-1]
         found[target] = Dropdown(name=name, path=parts.path, params=params)
     return found
+
+
+@dataclass(frozen=True)
+class SearchOrCreate:
+    """A search paired with the create-or-update of the same record type: when the search finds nothing, the
+    upsert makes the record, so two Zaps racing on one key still leave one record."""
+
+    noun: str
+    search: Action
+    create: Action
+
+
+def search_or_creates(catalog: Catalog) -> list[SearchOrCreate]:
+    """Every `<noun>.find` that has a `<noun>.upsert` beside it."""
+    pairs = []
+    for action in sorted(catalog.actions.values(), key=lambda a: a.key):
+        noun_key = action.key.rsplit(".", 1)[0]
+        create = catalog.actions.get(f"{noun_key}.upsert")
+        if action.kind == "search" and action.key == f"{noun_key}.find" and create is not None:
+            pairs.append(SearchOrCreate(noun=noun(action.key), search=action, create=create))
+    return pairs

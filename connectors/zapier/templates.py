@@ -3,7 +3,9 @@ each trigger, create and search becomes (filled in by `export.py` with JSON from
 
 from __future__ import annotations
 
-__all__ = ["ACTION", "AUTH", "CHOICES", "CONFIG", "HOOK", "INDEX", "LIB"]
+from connectors.zapier.auth_templates import API_REQUEST, AUTH
+
+__all__ = ["ACTION", "API_REQUEST", "AUTH", "CHOICES", "CONFIG", "HOOK", "INDEX", "LIB"]
 
 HTTP = r"""'use strict';
 const { BASE_URL } = require('./config');
@@ -22,6 +24,23 @@ const addBearer = (request, z, bundle) => {
   return request;
 };
 
+// RFC 6749's error codes in words, for a token endpoint that answers the code alone.
+const OAUTH_ERRORS = {
+  invalid_grant: 'the authorization code or refresh token is invalid, expired, revoked or already used; '
+    + 'connect the account again',
+  invalid_client: 'the app\'s client id or secret is wrong',
+  invalid_request: 'the request is missing something the token endpoint needs',
+  unauthorized_client: 'this client may not use that grant',
+  unsupported_grant_type: 'the token endpoint does not take that grant',
+  invalid_scope: 'a scope asked for is unknown or not allowed',
+};
+const oauthError = (body) => {
+  if (!body.error) {
+    return undefined;
+  }
+  return `${body.error}: ${body.error_description || OAUTH_ERRORS[body.error] || 'refused by the hub'}`;
+};
+
 // The hub's errors are problem details (RFC 9457), OAuth errors RFC 6749 JSON: show their words.
 const problem = (z, response) => {
   let body = {};
@@ -30,7 +49,7 @@ const problem = (z, response) => {
   } catch (err) {
     body = {};
   }
-  const detail = body.detail || body.error_description || body.title || `HTTP ${response.status}`;
+  const detail = body.detail || oauthError(body) || body.title || `HTTP ${response.status}`;
   if (response.status === 401) {
     return new z.errors.Error(`The hub refused the connection: ${detail}`, 'AuthenticationError', 401);
   }
@@ -92,20 +111,35 @@ module.exports = { verify };
 HOOKS = r"""'use strict';
 const { problem, url } = require('./http');
 const { verify } = require('./signature');
+const { toZapier } = require('./fields');
+
+// The filter values the Zap set, sent with the subscription: the hub delivers only events that meet them.
+const chosen = (filters, inputData) => {
+  const out = {};
+  for (const { key } of filters) {
+    const value = (inputData || {})[key];
+    if (value !== undefined && value !== null && value !== '') {
+      out[key] = value;
+    }
+  }
+  return out;
+};
 
 // A trigger of the hub's catalog as a REST hook: turning the Zap on subscribes its URL, turning it off
 // unsubscribes, and each signed delivery `{id, type, timestamp, data}` is one item.
-const hookTrigger = ({ key, event, eventType, noun, label, description, sample, outputFields }) => ({
+const hookTrigger = ({ key, event, eventType, noun, label, description, filters, sample, outputFields }) => ({
   key,
   noun,
   display: { label, description },
   operation: {
     type: 'hook',
+    inputFields: filters.map(toZapier),
     performSubscribe: async (z, bundle) => {
       const response = await z.request({
         url: url('/v1/hooks'),
         method: 'POST',
-        body: { target_url: bundle.targetUrl, event, platform: 'zapier' },
+        body: { target_url: bundle.targetUrl, event, platform: 'zapier',
+          filters: chosen(filters, bundle.inputData) },
       });
       return response.data;
     },
@@ -260,80 +294,8 @@ const choicesTrigger = ({ key, noun, path, params }) => ({
 module.exports = { choicesTrigger };
 """
 
-API_KEY_AUTH = r"""'use strict';
-const { url } = require('./lib/http');
-
-// An API key of the organization (the hub's portal, `POST /v1/api_keys` or `hub key create`), sent as a
-// bearer token by `beforeRequest`.
-module.exports = {
-  type: 'custom',
-  fields: [
-    {
-      key: 'api_key',
-      label: 'API key',
-      type: 'password',
-      required: true,
-      helpText: 'An API key of your organization in the hub, with the read and write scopes.',
-    },
-  ],
-  test: async (z, bundle) => (await z.request({ url: url('/v1/me') })).data,
-  // e.g. "Acme Corp (hub_4f2a91c0…)": the organization and which key, never the key itself.
-  connectionLabel: (z, bundle) => bundle.inputData.label,
-};
-"""
-
-OAUTH2_AUTH = r"""'use strict';
-const { url } = require('./lib/http');
-
-// OAuth 2 against the hub as provider (docs/oauth-provider.md): authorization code with PKCE (S256),
-// rotating refresh tokens. CLIENT_ID and CLIENT_SECRET come from `hub oauth-client create`, set with
-// `zapier env:set`.
-const client = { client_id: '{{process.env.CLIENT_ID}}', client_secret: '{{process.env.CLIENT_SECRET}}' };
-const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-
-module.exports = {
-  type: 'oauth2',
-  oauth2Config: {
-    authorizeUrl: {
-      url: url('/oauth/authorize'),
-      params: {
-        client_id: '{{process.env.CLIENT_ID}}',
-        state: '{{bundle.inputData.state}}',
-        redirect_uri: '{{bundle.inputData.redirect_uri}}',
-        response_type: 'code',
-      },
-    },
-    getAccessToken: {
-      url: url('/oauth/token'),
-      method: 'POST',
-      headers: form,
-      body: {
-        grant_type: 'authorization_code',
-        code: '{{bundle.inputData.code}}',
-        redirect_uri: '{{bundle.inputData.redirect_uri}}',
-        code_verifier: '{{bundle.inputData.code_verifier}}',
-        ...client,
-      },
-    },
-    // Every refresh answers a new refresh token and retires the old one; Zapier keeps what this returns.
-    refreshAccessToken: {
-      url: url('/oauth/token'),
-      method: 'POST',
-      headers: form,
-      body: { grant_type: 'refresh_token', refresh_token: '{{bundle.authData.refresh_token}}', ...client },
-    },
-    scope: 'read write',
-    autoRefresh: true,
-    enablePkce: true,
-  },
-  test: async (z, bundle) => (await z.request({ url: url('/v1/me') })).data,
-  connectionLabel: (z, bundle) => bundle.inputData.label,
-};
-"""
-
 LIB = {"lib/http.js": HTTP, "lib/signature.js": SIGNATURE, "lib/hooks.js": HOOKS, "lib/fields.js": FIELDS,
        "lib/actions.js": ACTIONS, "lib/choices.js": CHOICES_LIB}
-AUTH = {"api_key": API_KEY_AUTH, "oauth2": OAUTH2_AUTH}
 
 CONFIG = """'use strict';
 // Generated by `hub zapier export`: the hub this app talks to, and its dropdowns' hidden triggers.
@@ -385,5 +347,6 @@ module.exports = {{
   searches: byKey([
 {searches}
   ]),
+  searchOrCreates: byKey({search_or_creates}),
 }};
 """

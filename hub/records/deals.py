@@ -59,7 +59,7 @@ DEALS = Resource(
     filters=("pipeline_id", "stage", "status", "owner_id", "company_id", "contact_id", "currency"),
     search=("name",), references={"pipeline_id": Pipeline, "owner_id": User, "company_id": Company,
                                   "contact_id": Contact},
-    actions=("create", "update", "find"), hooks=DealHooks(),
+    actions=("create", "update", "find", "upsert"), upsert_key="name", hooks=DealHooks(),
     sample=sample_record("dea_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Acme Corp: 250 seats",
                    pipeline_id="pip_06bqv0e7c1k2m3n4p5q6r7s8t9", stage="proposal", amount="48000", currency="USD",
                    expected_close="2026-03-31", status="open", lost_reason=None,

@@ -127,17 +127,23 @@ class CustomFieldHooks(Hooks):
 
 
 _SAMPLE_TIME = "2026-01-15T10:30:00Z"
+_NAMED = "Give at least one of first name, last name or email."
+_PERSON = {"first_name": _NAMED, "last_name": _NAMED, "email": _NAMED + " Stored in lower case.",
+           "phone": "Any common way of writing it; stored in international (E.164) form."}
+_LINKED = "Give at least one of contact, company, lead or deal: the record it is about."
 USERS = Resource(
     name="user", plural="users", model=User, fields=s.UserFields, id_prefix="usr", custom_fields=False,
     description="A member of the organization: a sales rep, manager or admin.",
-    filters=("email", "role", "active"), search=("email",), write_scope="admin", hooks=PeopleHooks(),
+    filters=("email", "role", "active"), search=("email", "name"), write_scope="admin", hooks=PeopleHooks(),
+    actions=("find",),
     sample=sample_record("usr_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Dana Reyes", email="dana@example.com",
                    phone="+14155550123", role="rep", active=True),
 )
 COMPANIES = Resource(
     name="company", plural="companies", model=Company, fields=s.CompanyFields, id_prefix="com",
     description="An organization the sales team sells to.", filters=("owner_id", "domain", "industry", "country"),
-    search=("name", "domain"), references={"owner_id": User}, actions=("create", "update", "find"), hooks=PeopleHooks(),
+    search=("name", "domain"), references={"owner_id": User}, actions=("create", "update", "find", "upsert"),
+    upsert_key="domain", hooks=PeopleHooks(),
     sample=sample_record("com_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Acme Corp", domain="acme.example", industry="Software",
                    employee_count=250, annual_revenue="12000000", phone="+14155550100",
                    website="https://acme.example", street="1 Market St", city="San Francisco", region="CA",
@@ -147,7 +153,7 @@ CONTACTS = Resource(
     name="contact", plural="contacts", model=Contact, fields=s.ContactFields, id_prefix="con",
     description="A person at a company.", filters=("email", "phone", "company_id", "owner_id", "country"),
     search=("email", "phone", "last_name"), references={"company_id": Company, "owner_id": User},
-    actions=("create", "update", "find"), hooks=ContactHooks(),
+    actions=("create", "update", "find", "upsert"), upsert_key="email", hooks=ContactHooks(), field_help=_PERSON,
     sample=sample_record("con_06bqv0e7c1k2m3n4p5q6r7s8t9", first_name="Ada", last_name="Lovelace",
                    email="ada@acme.example", phone="+14155550199", title="CTO",
                    company_id="com_06bqv0e7c1k2m3n4p5q6r7s8t9", owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9",
@@ -157,7 +163,7 @@ LEADS = Resource(
     name="lead", plural="leads", model=Lead, fields=s.LeadFields, read_only=s.LeadReadOnly, id_prefix="led",
     description="A prospect not yet qualified into a contact and deal.",
     filters=("email", "status", "owner_id", "source"), search=("email",), references={"owner_id": User},
-    actions=("create", "update", "find"), hooks=LeadHooks(),
+    actions=("create", "update", "find", "upsert"), upsert_key="email", hooks=LeadHooks(), field_help=_PERSON,
     sample=sample_record("led_06bqv0e7c1k2m3n4p5q6r7s8t9", first_name="Grace", last_name="Hopper",
                    email="grace@navy.example", phone="+12025550143", company_name="Navy Labs", title="Director",
                    source="webinar", status="new", owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9", converted_at=None,
@@ -172,19 +178,22 @@ PIPELINES = Resource(
 )
 ACTIVITIES = Resource(
     name="activity", plural="activities", model=Activity, fields=s.ActivityFields, id_prefix="act",
-    description="A call, email, meeting or note on a record.",
-    filters=("type", "owner_id", "contact_id", "company_id", "lead_id", "deal_id"),
+    description="A call, email, meeting, note or task on a record.",
+    filters=("type", "owner_id", "contact_id", "company_id", "lead_id", "deal_id", "done"),
     references={"owner_id": User, "contact_id": Contact, "company_id": Company, "lead_id": Lead, "deal_id": Deal},
-    actions=("create",), hooks=ActivityHooks(),
+    search=("type", "subject", "contact_id", "company_id", "lead_id", "deal_id"),
+    actions=("create", "update", "find"), hooks=ActivityHooks(),
+    field_help={link: _LINKED for link in ActivityHooks.LINKS},
     sample=sample_record("act_06bqv0e7c1k2m3n4p5q6r7s8t9", type="call", subject="Discovery call", body="Went well.",
                    occurred_at=_SAMPLE_TIME, duration_seconds=540, direction="outbound", outcome="connected",
                    owner_id="usr_06bqv0e7c1k2m3n4p5q6r7s8t9", contact_id="con_06bqv0e7c1k2m3n4p5q6r7s8t9",
-                   company_id=None, lead_id=None, deal_id="dea_06bqv0e7c1k2m3n4p5q6r7s8t9", custom_fields={}),
+                   company_id=None, lead_id=None, deal_id="dea_06bqv0e7c1k2m3n4p5q6r7s8t9", due_at=None, done=False,
+                   custom_fields={}),
 )
 PRODUCTS = Resource(
     name="product", plural="products", model=Product, fields=s.ProductFields, id_prefix="prd",
     description="Something the organization sells, with its list price.", filters=("sku", "active", "currency"),
-    search=("sku", "name"),
+    search=("sku", "name"), actions=("create", "update", "find"),
     sample=sample_record("prd_06bqv0e7c1k2m3n4p5q6r7s8t9", name="Pro seat (annual)", sku="PRO-1Y",
                    description="One seat of the Pro plan for a year.", unit_price="192", currency="USD",
                    active=True, custom_fields={}),

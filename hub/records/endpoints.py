@@ -93,7 +93,7 @@ def controller_for(r: Resource) -> type[Controller]:
     _list_signature(list_records, r)
     handlers = {
         "create": post("/", summary=f"Create a {noun}", description=r.description, status_code=201,
-                       opt={"scope": r.write_scope})(create_record),
+                       opt={"scope": r.write_scope, "idempotent": True})(create_record),
         "read": get("/{record_id:str}", summary=f"Read a {noun}", opt={"scope": r.read_scope})(read_record),
         "update": patch("/{record_id:str}", summary=f"Update a {noun}", opt={"scope": r.write_scope},
                         description="Only the fields sent change. Send If-Match to refuse a stale write.")(

@@ -112,7 +112,8 @@ class Activity(RecordMixin, Base):
     """A call, email, meeting or note, linked to at least one record."""
 
     __tablename__ = "activities"
-    __extra_args__ = (Index(None, "org_id", "contact_id"), Index(None, "org_id", "deal_id"))
+    __extra_args__ = (Index(None, "org_id", "contact_id"), Index(None, "org_id", "deal_id"),
+                      Index("ix_activities_due", "due_at"))
 
     type: Mapped[str] = mapped_column(String(10))
     subject: Mapped[str | None] = mapped_column(String(300))
@@ -127,6 +128,10 @@ class Activity(RecordMixin, Base):
     lead_id: Mapped[str | None] = _ref("leads")
     deal_id: Mapped[str | None] = _ref("deals")
     custom_fields: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # Tasks: when one is due, whether it is done, and the due time `task.due` was last emitted for.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=False)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Product(RecordMixin, Base):

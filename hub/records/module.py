@@ -5,6 +5,7 @@ from hub.records.catalog import register
 from hub.records.conversion import convert_lead
 from hub.records.definitions import RESOURCES
 from hub.records.endpoints import controller_for
+from hub.records.tasks import ANNOUNCE_JOB, announce_due, on_events
 from hub.records.models import (Activity, Company, Contact, CustomField, Deal, Lead, LineItem, Pipeline,
                                 Product)
 
@@ -17,4 +18,6 @@ MODULE = Module(
     models=(Company, Contact, Lead, Pipeline, Deal, Activity, Product, LineItem, CustomField),
     routes=(*(controller_for(r) for r in RESOURCES.values()), convert_lead),
     catalog=register,
+    jobs={ANNOUNCE_JOB: announce_due},
+    listeners=(on_events,),
 )

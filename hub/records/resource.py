@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Meta, UnsetType
 
 from hub.catalog import EventType
 from hub.db import Base
@@ -36,7 +36,9 @@ def sample_record(id: str, **fields: Any) -> dict[str, Any]:
 
 
 def a_noun(noun: str) -> str:
-    return f"{'An' if noun[0] in 'aeiou' else 'A'} {noun}"
+    """`An activity`, `A user`: "u" sounds as "you" unless "un" starts the word (`an update` aside)."""
+    vowel = noun[0] in "aeio" or noun.startswith(("un", "up")) and not noun.startswith("uni")
+    return f"{'An' if vowel else 'A'} {noun}"
 
 
 @dataclass
@@ -62,6 +64,11 @@ class Resource:
     custom_fields: bool = True
     events: bool = True
     actions: tuple[str, ...] = ()
+    # The field that names a record for create-or-update (`contact` by `email`): the `upsert` action's key.
+    upsert_key: str | None = None
+    # Help for fields whose rules span several fields ("a first name, a last name or an email"), so the API
+    # docs and the apps' forms say what the hub enforces; it becomes each field's description.
+    field_help: dict[str, str] = field(default_factory=dict)
     read_scope: str = "read"
     write_scope: str = "write"
     hooks: Hooks = field(default_factory=Hooks)
@@ -100,8 +107,17 @@ def _fields(struct: type[msgspec.Struct] | None) -> list[msgspec.structs.FieldIn
     return list(msgspec.structs.fields(struct)) if struct else []
 
 
+def _described(r: Resource, f: msgspec.structs.FieldInfo) -> msgspec.structs.FieldInfo:
+    """The field with its help as the description of its type."""
+    help_text = r.field_help.get(f.name)
+    if help_text is None:
+        return f
+    return msgspec.structs.FieldInfo(name=f.name, encode_name=f.encode_name, type=Annotated[f.type, Meta(
+        description=help_text)], default=f.default, default_factory=f.default_factory)
+
+
 def derive(r: Resource) -> None:
-    own = _fields(r.fields)
+    own = [_described(r, f) for f in _fields(r.fields)]
     custom = [("custom_fields", dict[str, Any], msgspec.field(default_factory=dict))] if r.custom_fields else []
     r.create = msgspec.defstruct(f"{r.title}Create", [*map(_create_field, own), *custom], kw_only=True, forbid_unknown_fields=True)
     r.update = msgspec.defstruct(

@@ -119,7 +119,7 @@ class DealReadOnly(Struct, kw_only=True):
 
 
 class ActivityFields(Struct, kw_only=True):
-    type: Literal["call", "email", "meeting", "note"]
+    type: Literal["call", "email", "meeting", "note", "task"]
     subject: Annotated[str, Meta(max_length=300)] | None = None
     body: Text | None = None
     occurred_at: AwareDatetime | None = None
@@ -131,6 +131,8 @@ class ActivityFields(Struct, kw_only=True):
     company_id: Id | None = None
     lead_id: Id | None = None
     deal_id: Id | None = None
+    due_at: Annotated[AwareDatetime, Meta(description="When a task is due; `task.due` fires then.")] | None = None
+    done: Annotated[bool, Meta(description="Whether a task is done; a done task never fires `task.due`.")] = False
 
 
 class ProductFields(Struct, kw_only=True):

@@ -34,6 +34,7 @@ FUNCTIONS: dict[str, Any] = {
     "if": lambda cond, a, b=None: a if cond not in (None, False, "", [], {}, 0) else b,
     "switch": _switch,
     "replace": lambda text, old, new: None if text is None else str(text).replace(old, new),
+    "toCollection": lambda items, key, value: {i[key]: i[value] for i in (items or [])},
     "join": lambda items, sep: sep.join(str(i) for i in (items or [])),
     "addSeconds": lambda when, n: when + timedelta(seconds=float(n)),
     "addMinutes": lambda when, n: when + timedelta(minutes=float(n)),

@@ -36,16 +36,30 @@ def _strings(value: Any) -> Iterator[str]:
         yield value
 
 
+def _flat(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parameters with those nested under a select's options, in order."""
+    out = []
+    for p in params:
+        out.append(p)
+        if isinstance(p.get("options"), dict):
+            out += _flat(p["options"].get("nested", []))
+    return out
+
+
 class TestProject:
     def test_every_trigger_is_an_attached_webhook_with_its_instant_trigger(self,
                                                                              make_app: ExportMake) -> None:
         app, catalog = make_app(), build_catalog()
-        assert set(app.names("webhook")) == {facts.camel(k) for k in catalog.triggers}
+        assert set(app.names("webhook")) == {facts.camel(t.key) for t in facts.public_triggers(catalog)}
+        assert "webhookTest" not in app.names("webhook") and "slackInstalled" not in app.names("webhook")
         assert {facts.camel(k) for k in REQUIRED_TRIGGERS} <= set(app.names("webhook"))
-        for key, trigger in catalog.triggers.items():
+        for trigger in facts.public_triggers(catalog):
+            key = trigger.key
             webhook = app.component("webhook", facts.camel(key))
+            filters = {f.key: f"{{{{parameters.{f.key}}}}}" for f in trigger.filters}
             assert webhook["attach"]["body"] == {"target_url": "{{webhook.url}}", "event": key,
-                                                 "platform": "make"}
+                                                 "platform": "make", **({"filters": filters} if filters else {})}
+            assert [p["name"] for p in webhook["params"]] == list(filters)
             assert webhook["attach"]["response"]["data"] == {"externalHookId": "{{body.id}}"}
             assert webhook["detach"] == {"url": "/v1/hooks/{{webhook.externalHookId}}", "method": "DELETE"}
             module = app.component("module", _watch(key))
@@ -63,11 +77,28 @@ class TestProject:
             module = modules[name]
             assert module["moduleType"] == ("search" if action.kind == "search" else "action")
             assert module["communication"]["url"] == f"/v1/actions/{action.key}"
-            assert [p["name"] for p in module["mappableParams"] if p["name"] != "custom_fields"] == [
+            assert [p["name"] for p in _flat(module["mappableParams"]) if p["name"] != "custom_fields"] == [
                 f["key"] for f in facts.input_fields(catalog, action)]
         deal = {p["name"]: p for p in modules["dealCreate"]["mappableParams"]}
         assert deal["owner_id"] == {"name": "owner_id", "label": "Owner", "required": False, "type": "select",
-                                    "options": "rpc://listOwners"}
+                                    "options": "rpc://listOwners",
+                                    "help": "Choose an owner from the list, or map its ID."}
+        assert all(p.get("help") for m in modules.values() for p in m["mappableParams"] if p["name"] != "custom_fields")
+        assert deal["company_id"]["options"] == "rpc://listCompanies"
+        assert "stage" not in deal and deal["pipeline_id"]["options"]["store"] == "rpc://listPipelines"
+        assert [p["name"] for p in deal["pipeline_id"]["options"]["nested"]] == ["stage"]
+        assert (modules["contactCreate"]["label"], modules["contactFind"]["label"]) == (
+            "Create a Contact", "Search Contacts")
+        assert modules["contactUpsert"]["label"] == "Create or Update a Contact"
+        watch = app.component("module", "watchContactCreated")
+        assert (watch["label"], watch["description"]) == ("Watch New Contacts (Instant)",
+                                                          "Triggers when a contact is created.")
+        polling = app.component("module", "pollContactCreated")
+        assert (polling["label"], polling["moduleType"]) == ("Watch New Contacts", "trigger")
+        assert polling["communication"]["url"] == "/v1/triggers/contact.created/poll"
+        for name, label in (("getContact", "Get a Contact"), ("listContacts", "List Contacts"),
+                            ("deleteCompany", "Delete a Company"), ("listActivities", "List Activities")):
+            assert app.component("module", name)["label"] == label
         assert deal["status"]["options"][0] == {"label": "Lost", "value": "lost"}
         assert deal["custom_fields"]["spec"] == ["rpc://customFieldsDealCreate"]
         rpcs = {"listOwners", "listPipelines", "listStages", "customFieldsDealCreate"}
@@ -106,6 +137,8 @@ class TestProject:
         assert flow["refresh"]["body"]["refresh_token"] == "{{data.refreshToken}}"
         assert flow["invalidate"]["url"] == "https://hub.example.com/oauth/revoke"
         assert app.base["headers"] == {"Authorization": "Bearer {{connection.accessToken}}"}
+        files = app.manifest["components"]["connection"][CONNECTION]["codeFiles"]
+        assert files["communication"] == "connections/hub/hub.oauth-communication.iml.json"
 
 
 class TestNothingWrittenPerTrigger:
@@ -134,4 +167,4 @@ class TestCommand:
         assert answer.exit_code == 0, answer.output
         assert json.loads((out / "makecomapp.json").read_text())["origins"] == [origin]
         assert not (out / "modules" / "gone").exists()
-        assert MakeApp(out).component("module", "dealCreate")["label"] == "Create deal"
+        assert MakeApp(out).component("module", "dealCreate")["label"] == "Create a Deal"

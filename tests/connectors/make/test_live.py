@@ -28,10 +28,11 @@ def _connection(hub: LiveHub) -> dict[str, Any]:
     return {"connection": {"apiKey": hub.key}}
 
 
-async def _attach(app: MakeApp, hub: LiveHub, webhook: str, url: str) -> tuple[dict[str, Any], Any]:
+async def _attach(app: MakeApp, hub: LiveHub, webhook: str, url: str,
+                  parameters: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
     """Make creating the scenario's webhook: attach runs, its `data` is kept as the webhook's."""
     attach = app.component("webhook", webhook)["attach"]
-    done = await app.call(attach, {**_connection(hub), "webhook": {"url": url}})
+    done = await app.call(attach, {**_connection(hub), "webhook": {"url": url}, "parameters": parameters or {}})
     assert done.status == 201
     return {"url": url, **done.data}, done.body
 
@@ -83,7 +84,54 @@ class TestInstantTrigger:
         assert [h["id"] for h in hooks] == [control["externalHookId"]]
 
 
+class TestTriggerFilters:
+    async def test_the_webhooks_parameters_narrow_what_the_hub_delivers(self, hub: LiveHub, make: Receiver,
+                                                                       make_app: ExportMake) -> None:
+        app = make_app(hub.url)
+        params = {p["name"]: p for p in app.component("webhook", "dealWon")["params"]}
+        assert params["pipeline_id"]["options"] == "rpc://listPipelines" and params["min_amount"]["help"]
+        _, attached = await _attach(app, hub, "dealWon", make.url("/make/big"),
+                                    {"min_amount": "1500", "pipeline_id": ""})
+        assert attached["filters"] == {"min_amount": "1500"}
+        for name, amount in (("Small", "1200"), ("Big", "2000")):
+            await _run(app, hub, "dealCreate", {"name": name, "amount": amount, "status": "won"})
+        [delivery] = await make.wait_for("/make/big", 1, timeout=30)
+        assert app.receive("dealWon", delivery.body)["data"]["name"] == "Big"
+
+
+class TestPollingAndRecords:
+    async def test_a_polling_watch_sees_each_event_once_newest_first(self, hub: LiveHub,
+                                                                     make_app: ExportMake) -> None:
+        app = make_app(hub.url)
+        module = app.component("module", "pollDealWon")
+        for name in ("First", "Second"):
+            await _run(app, hub, "dealCreate", {"name": name, "status": "won", "amount": "10"})
+        done = await app.call(module["communication"], {**_connection(hub), "parameters": {"limit": 10}})
+        items = done.output
+        assert [item["data"]["name"] for item in items] == ["Second", "First"]
+        assert len({item["id"] for item in items}) == 2 and all(item["type"] == "deal.won" for item in items)
+
+    async def test_get_list_and_delete_a_record(self, hub: LiveHub, make_app: ExportMake) -> None:
+        app = make_app(hub.url)
+        made = await _run(app, hub, "contactCreate", {"first_name": "Gone"})
+        assert (await _run(app, hub, "getContact", {"id": made["id"]}))["first_name"] == "Gone"
+        listed = await _run(app, hub, "listContacts", {"limit": 5})
+        assert [c["id"] for c in listed] == [made["id"]]
+        assert await _run(app, hub, "deleteContact", {"id": made["id"]}) == {"id": made["id"]}
+        with pytest.raises(MakeError) as missing:
+            await _run(app, hub, "getContact", {"id": made["id"]})
+        assert missing.value.status == 404
+
+
 class TestModules:
+    async def test_create_or_update_finds_the_contact_by_email(self, hub: LiveHub, make_app: ExportMake) -> None:
+        app = make_app(hub.url)
+        made = await _run(app, hub, "contactUpsert", {"email": "Lin@example.com", "first_name": "Lin",
+                                                      "last_name": ""})
+        again = await _run(app, hub, "contactUpsert", {"email": "lin@example.com", "title": "COO"})
+        assert again["id"] == made["id"] and (again["first_name"], again["title"]) == ("Lin", "COO")
+
+
     async def test_an_action_and_a_search_reach_the_hub(self, hub: LiveHub, make_app: ExportMake) -> None:
         app = make_app(hub.url)
         contact = await _run(app, hub, "contactCreate", {"first_name": "Ada", "email": "ADA@example.com"})
@@ -93,6 +141,18 @@ class TestModules:
         assert [c["id"] for c in await _run(app, hub, "contactFind", {"email": "ada@example.com"})] == [
             contact["id"]]
         assert await _run(app, hub, "contactFind", {"email": "nobody@example.com"}) == []
+
+    async def test_make_an_api_call_reuses_the_connection(self, hub: LiveHub, make_app: ExportMake) -> None:
+        app = make_app(hub.url)
+        made = await _run(app, hub, "makeApiCall", {"url": "contacts", "method": "POST", "headers": [],
+                                                    "qs": [], "body": {"first_name": "Raw"}})
+        assert made["statusCode"] == 201 and made["body"]["first_name"] == "Raw"
+        listed = await _run(app, hub, "makeApiCall", {"url": "contacts", "method": "GET", "headers": [],
+                                                      "qs": [{"key": "limit", "value": "1"}]})
+        assert [c["id"] for c in listed["body"]["data"]] == [made["body"]["id"]]
+        with pytest.raises(MakeError) as refused:
+            await _run(app, hub, "makeApiCall", {"url": "https://elsewhere.example/", "method": "GET"})
+        assert refused.value.status == 404  # the path stays on the hub
 
     async def test_the_hubs_problem_becomes_a_data_error(self, hub: LiveHub, make_app: ExportMake) -> None:
         with pytest.raises(MakeError) as refused:

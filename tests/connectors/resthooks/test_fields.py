@@ -18,7 +18,8 @@ async def _fields(api: Api, key: str) -> dict[str, dict[str, Any]]:
 class TestFields:
     async def test_a_create_actions_fields_come_from_its_input_schema(self, api: Api) -> None:
         fields = await _fields(api, "deal.create")
-        assert fields["name"] == {"key": "name", "label": "Name", "type": "string", "required": True}
+        assert fields["name"] == {"key": "name", "label": "Name", "type": "string", "required": True,
+                                  "help_text": "The name of the deal."}
         assert fields["amount"]["type"] == "number" and "decimal" in fields["amount"]["help_text"]
         assert fields["expected_close"]["type"] == "date" and not fields["expected_close"]["required"]
         assert [c["id"] for c in fields["status"]["choices"]] == ["lost", "open", "won"]
@@ -32,9 +33,31 @@ class TestFields:
     async def test_long_text_updates_and_searches(self, api: Api) -> None:
         assert (await _fields(api, "activity.create"))["body"]["type"] == "text"
         update = await _fields(api, "contact.update")
-        assert update["id"] == {"key": "id", "label": "ID", "type": "string", "required": True}
+        assert update["id"] == {"key": "id", "label": "ID", "type": "string", "required": True,
+                                "help_text": "The ID of the contact; map it from an earlier step or a search."}
         assert not any(f["required"] for k, f in update.items() if k != "id")
-        assert set(await _fields(api, "contact.find")) == {"email", "phone", "last_name"}
+        assert set(await _fields(api, "contact.find")) == {"email", "phone", "last_name", "limit"}
+
+    async def test_every_field_has_help_and_rules_show_before_run_time(self, api: Api) -> None:
+        for key in ("contact.create", "deal.update", "activity.create", "lead.upsert", "note.add", "task.create"):
+            fields = await _fields(api, key)
+            assert all(f.get("help_text") for f in fields.values()), key
+        contact = await _fields(api, "contact.create")
+        assert "at least one of first name, last name or email" in contact["first_name"]["help_text"]
+        assert "contact, company, lead or deal" in (await _fields(api, "activity.create"))["deal_id"]["help_text"]
+        assert contact["company_id"]["dynamic"] == "/v1/choices/records/companies"
+        assert "from the list" in contact["company_id"]["help_text"]
+
+    async def test_record_dropdowns_list_the_organizations_records(self, api: Api, other: Api) -> None:
+        await api.create("companies", {"name": "Acme", "domain": "acme.example"})
+        await other.create("companies", {"name": "Theirs"})
+        await api.create("contacts", {"first_name": "Ada", "last_name": "L", "email": "ada@example.com"})
+        companies = (await api.get("/v1/choices/records/companies")).json()
+        assert [c["label"] for c in companies] == ["Acme (acme.example)"]
+        contacts = (await api.get("/v1/choices/records/contacts")).json()
+        assert [c["label"] for c in contacts] == ["Ada L (ada@example.com)"]
+        missing = await api.get("/v1/choices/records/spaceships")
+        assert missing.status_code == 404 and "companies" in missing.json()["detail"]
 
     async def test_the_organizations_custom_fields_are_dynamic_fields(self, api: Api, other: Api) -> None:
         made = await api.post("/v1/custom_fields", {"record_type": "deal", "key": "region", "label": "Region",

@@ -61,6 +61,17 @@ class TestInbound:
         [activity] = (await acme.get("/v1/activities", params={"contact_id": contact["id"]})).json()["data"]
         assert activity["outcome"] == "no_answer"
 
+    async def test_a_caller_who_hangs_up_before_an_answer_has_no_talk_time(self, hub: Hub, fake: FakeTwilio,
+                                                                            acme: Api) -> None:
+        _, contact = await rep_and_contact(acme)
+        voice, status = await urls(acme)
+        await fake.incoming(ACCOUNT, to=CALLER_ID, from_=CONTACT_PHONE, voice_url=voice,
+                            status_callback=status, play=Play(hangs_up=True))
+        [call] = await inbound_calls(acme)
+        assert (call["outcome"], call["duration_seconds"]) == ("canceled", 0)
+        [activity] = (await acme.get("/v1/activities", params={"contact_id": contact["id"]})).json()["data"]
+        assert (activity["outcome"], activity["duration_seconds"]) == ("canceled", 0)
+
     async def test_an_unknown_caller_rings_the_fallback_rep(self, hub: Hub, fake: FakeTwilio) -> None:
         api = await hub.org("Fallback")
         rep, _ = await rep_and_contact(api, rep_phone="+14155550122")

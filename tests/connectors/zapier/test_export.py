@@ -60,15 +60,20 @@ class TestAppFromCatalog:
         catalog = build_catalog()
         definition = (await validate(zapier_app()))["definition"]
         hooks = {k: t for k, t in definition["triggers"].items() if t["operation"].get("type") == "hook"}
-        assert set(hooks) == {facts.snake(k) for k in catalog.triggers}
+        assert set(hooks) == {facts.snake(t.key) for t in facts.public_triggers(catalog)}
+        internal = {"webhook_test", "endpoint_disabled", "endpoint_failing", "connection_connected",
+                    "connection_expired", "connection_revoked", "slack_installed", "slack_uninstalled"}
+        assert not internal & set(definition["triggers"])
         assert {facts.snake(k) for k in REQUIRED_TRIGGERS} <= set(hooks) and len(hooks) >= 8
-        for key, trigger in catalog.triggers.items():
+        for trigger in facts.public_triggers(catalog):
+            key = trigger.key
             operation = hooks[facts.snake(key)]["operation"]
             assert operation["sample"] == facts.trigger_sample(trigger)
             assert {"performSubscribe", "performUnsubscribe", "perform", "performList"} <= set(operation)
         searches = {facts.snake(a.key) for a in catalog.actions.values() if a.kind == "search"}
         creates = {facts.snake(a.key) for a in catalog.actions.values() if a.kind != "search"}
-        assert set(definition["searches"]) == searches and set(definition["creates"]) == creates
+        assert set(definition["searches"]) == searches
+        assert set(definition["creates"]) == creates | {"api_request"}  # the raw call, not a catalog action
         assert len(searches | creates) >= 8
         dropdowns = {k for k, t in definition["triggers"].items() if t["display"].get("hidden")}
         assert {"choices_owners", "choices_pipelines", "choices_stages"} <= dropdowns
@@ -85,6 +90,38 @@ class TestAppFromCatalog:
         assert [c["value"] for c in by_key["status"]["choices"]] == ["lost", "open", "won"]
         assert fields[-1] == "$func$2$f$"  # the custom fields, fetched from the hub when the editor opens
         assert "custom_fields" not in by_key
+
+    async def test_find_or_create_pairs_each_search_with_its_create_or_update(self,
+                                                                             zapier_app: ExportApp) -> None:
+        found = await validate(zapier_app())
+        assert found["schema"] == [] and found["core"] == []
+        pairs = found["definition"]["searchOrCreates"]
+        assert set(pairs) == {"company_find", "contact_find", "deal_find", "lead_find"}
+        for key, pair in pairs.items():
+            noun = key.removesuffix("_find")
+            assert (pair["search"], pair["create"]) == (key, f"{noun}_upsert")
+            assert pair["display"]["label"] == f"Find or Create {noun.title()}"
+        assert "Finds a contact and creates one" in pairs["contact_find"]["display"]["description"]
+
+    async def test_labels_descriptions_and_help_read_as_zapier_asks(self, zapier_app: ExportApp) -> None:
+        definition = (await validate(zapier_app()))["definition"]
+        triggers, creates = definition["triggers"], definition["creates"]
+        assert triggers["contact_created"]["display"] == {
+            "label": "New Contact", "description": "Triggers when a contact is created."}
+        assert triggers["deal_won"]["display"]["label"] == "Deal Won"
+        assert triggers["note_created"]["display"]["label"] == "New Note"
+        assert creates["contact_create"]["display"] == {"label": "Create Contact",
+                                                         "description": "Creates a contact."}
+        assert creates["activity_create"]["display"]["description"] == "Creates an activity."
+        assert definition["searches"]["user_find"]["display"]["label"] == "Find User"
+        for kind in ("creates", "searches"):
+            for key, item in definition[kind].items():
+                fields = [f for f in item["operation"]["inputFields"] if isinstance(f, dict)]
+                assert all(f.get("helpText") for f in fields), (key, [f["key"] for f in fields
+                                                                      if not f.get("helpText")])
+        contact = {f["key"]: f for f in creates["contact_create"]["operation"]["inputFields"] if isinstance(f, dict)}
+        assert contact["company_id"]["dynamic"] == "choices_companies.id.label"
+        assert "at least one of" in contact["email"]["helpText"]
 
     async def test_a_broken_definition_is_caught_by_the_validator(self, zapier_app: ExportApp) -> None:
         app = zapier_app()

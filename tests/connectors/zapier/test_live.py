@@ -4,6 +4,7 @@ and dropdowns; and the OAuth 2 variant against the hub as provider."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from typing import Any, AsyncIterator
@@ -99,6 +100,24 @@ class TestRestHookTrigger:
         assert await run(app, "triggers.deal_won.operation.performUnsubscribe",
                          {"authData": auth, "subscribeData": hook}) == {"id": hook["id"]}
 
+    async def test_trigger_filters_are_applied_by_the_hub(self, hub: LiveHub, zapier: Receiver,
+                                                          zapier_app: ExportApp, run: Run) -> None:
+        app, auth, path = zapier_app(hub.url), {"api_key": hub.key}, "/hooks/standard/101/big-wins/"
+        fields = await run(app, "triggers.deal_won.operation.inputFields", {"authData": auth})
+        assert [f["key"] for f in fields] == ["pipeline_id", "min_amount"]
+        assert all(f["helpText"] and not f["required"] for f in fields)
+        hook = await run(app, "triggers.deal_won.operation.performSubscribe", {
+            "authData": auth, "targetUrl": zapier.url(path), "inputData": {"min_amount": "1500", "pipeline_id": ""}})
+        assert hook["filters"] == {"min_amount": "1500"}
+        async with hub.client() as api:
+            for name, amount in (("Small", "1200"), ("Big", "1500.00")):
+                made = await api.post("/v1/deals", json={"name": name, "amount": amount, "status": "won"})
+                assert made.status_code == 201, made.text
+        [delivery] = await zapier.wait_for(path, 1, timeout=30)
+        items = await run(app, "triggers.deal_won.operation.perform",
+                          {"authData": auth, "subscribeData": hook, **_raw(delivery)})
+        assert [item["data"]["name"] for item in items] == ["Big"]
+
     async def test_a_delivery_not_signed_by_the_hub_is_refused(self, hub: LiveHub, zapier: Receiver,
                                                                 zapier_app: ExportApp, run: Run) -> None:
         app, auth, path = zapier_app(hub.url), {"api_key": hub.key}, "/hooks/standard/101/forged/"
@@ -136,6 +155,71 @@ class TestActions:
         assert [c["id"] for c in found] == [contact["id"]]
         assert await run(app, "searches.contact_find.operation.perform",
                          {"authData": auth, "inputData": {"email": "nobody@example.com"}}) == []
+
+    async def test_find_or_create_finds_or_makes_one_record_even_when_zaps_race(
+            self, hub: LiveHub, zapier_app: ExportApp, run: Run) -> None:
+        app, auth = zapier_app(hub.url), {"api_key": hub.key}
+        search = {"authData": auth, "inputData": {"email": "new@example.com"}}
+        assert await run(app, "searches.contact_find.operation.perform", search) == []
+        create = {"authData": auth, "inputData": {"email": "New@Example.com", "first_name": "Nia"}}
+        # One app folder per racing Zap: the tester writes its answer beside the folder.
+        racers = [zapier_app(hub.url) for _ in range(3)]
+        made = await asyncio.gather(*(run(racer, "creates.contact_upsert.operation.perform", create)
+                                      for racer in racers))
+        assert len({c["id"] for c in made}) == 1 and made[0]["email"] == "new@example.com"
+        [found] = await run(app, "searches.contact_find.operation.perform", search)
+        assert found["id"] == made[0]["id"]
+        updated = await run(app, "creates.contact_upsert.operation.perform", {"authData": auth, "inputData": {
+            "email": "new@example.com", "title": "CFO"}})
+        assert (updated["id"], updated["first_name"], updated["title"]) == (found["id"], "Nia", "CFO")
+
+    async def test_the_api_request_action_reuses_the_connection(self, hub: LiveHub, zapier_app: ExportApp,
+                                                                 run: Run) -> None:
+        app, auth = zapier_app(hub.url), {"api_key": hub.key}
+        made = await run(app, "creates.api_request.operation.perform", {"authData": auth, "inputData": {
+            "method": "POST", "path": "/v1/contacts", "body": json.dumps({"first_name": "Raw"})}})
+        assert made["status"] == 201 and made["data"]["first_name"] == "Raw"
+        listed = await run(app, "creates.api_request.operation.perform", {"authData": auth, "inputData": {
+            "method": "GET", "path": "/v1/contacts", "query": {"limit": "1"}}})
+        assert [c["id"] for c in listed["data"]["data"]] == [made["data"]["id"]]
+        error = await run(app, "creates.api_request.operation.perform", {"authData": auth, "inputData": {
+            "method": "GET", "path": "https://elsewhere.example/"}}, fails=True)
+        assert "/v1/" in error["message"]
+        problem = await run(app, "creates.api_request.operation.perform", {"authData": auth, "inputData": {
+            "method": "GET", "path": "/v1/contacts/con_missing"}}, fails=True)
+        assert "404" in problem["message"]
+
+    async def test_the_new_actions_and_searches_reach_the_hub(self, hub: LiveHub, zapier_app: ExportApp,
+                                                              run: Run) -> None:
+        app, auth = zapier_app(hub.url), {"api_key": hub.key}
+
+        async def act(kind: str, key: str, data: dict[str, Any]) -> Any:
+            return await run(app, f"{kind}.{key}.operation.perform", {"authData": auth, "inputData": data})
+
+        deal = await act("creates", "deal_create", {"name": "Acme", "amount": "100"})
+        note = await act("creates", "note_add", {"body": "Wants a pilot.", "deal_id": deal["id"]})
+        task = await act("creates", "task_create", {"subject": "Call back", "deal_id": deal["id"],
+                                                   "due_at": "2031-01-15T10:30:00Z"})
+        assert (note["type"], task["type"], task["due_at"]) == ("note", "task", "2031-01-15T10:30:00Z")
+        product = await act("creates", "product_create", {"name": "Seat", "unit_price": "10", "sku": "S"})
+        line = await act("creates", "deal_add_product", {"deal_id": deal["id"], "product_id": product["id"],
+                                                         "quantity": "2"})
+        assert line["deal_id"] == deal["id"] and line["name"] == "Seat"
+        lead = await act("creates", "lead_create", {"first_name": "Grace", "email": "grace@navy.example"})
+        converted = await act("creates", "lead_convert", {"lead_id": lead["id"]})
+        assert converted["lead"]["status"] == "converted"
+        assert [p["id"] for p in await act("searches", "product_find", {"sku": "s"})] == [product["id"]]
+        found = await act("searches", "activity_find", {"deal_id": deal["id"], "limit": "20"})
+        assert {a["id"] for a in found} == {note["id"], task["id"]}
+        company = await act("creates", "company_upsert", {"domain": "navy.example", "name": "Navy"})
+        [same] = await act("searches", "company_find", {"domain": "NAVY.example"})
+        assert same["id"] == company["id"]
+        async with hub.client() as api:
+            made = await api.post("/v1/users", json={"name": "Dana Reyes", "email": "dana@example.com"})
+            assert made.status_code == 201, made.text
+        [user] = await run(app, "triggers.choices_owners.operation.perform", {"authData": auth})
+        assert user == {"id": made.json()["id"], "label": "Dana Reyes (dana@example.com)"}
+        assert [u["id"] for u in await act("searches", "user_find", {"email": "Dana@example.com"})] == [user["id"]]
 
     async def test_bad_input_shows_the_hubs_problem(self, hub: LiveHub, zapier_app: ExportApp,
                                                     run: Run) -> None:
@@ -219,7 +303,8 @@ class TestOAuth2:
         # A spent refresh token ends the grant, as the provider promises.
         error = await run(app, "authentication.oauth2Config.refreshAccessToken", {"authData": tokens},
                           env=env, fails=True)
-        assert "invalid_grant" in error["message"]
+        assert "invalid_grant: the authorization code or refresh token is invalid" in error["message"]
+        assert "HTTP 400" not in error["message"]
 
     async def test_an_unknown_access_token_asks_zapier_to_refresh(self, hub: LiveHub, zapier_app: ExportApp,
                                                                   run: Run) -> None:
