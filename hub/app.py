@@ -59,6 +59,8 @@ MODULES = load_modules(
     "connectors.resthooks.module",
     "connectors.zapier.module",
     "connectors.make.module",
+    "connectors.openai.module",
+    "connectors.anthropic.module",
     "core_features.competitors.module",
 )
 
