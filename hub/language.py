@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
 
+import httpx
+
 __all__ = ["Completion", "Credentials", "LanguageModel", "LanguageProvider", "Price", "Prompt", "TextDelta", "Turn"]
 
 
@@ -57,12 +59,15 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class Credentials:
-    """How one organization reaches the service: its key, and a base URL where it is not the vendor's own."""
+    """How one organization reaches the service: its key, a base URL where it is not the vendor's own, and the
+    HTTP client to go through (the hub's SSRF-guarded one for a URL a user supplied), which the model does not
+    close."""
 
     api_key: str = field(repr=False)
     base_url: str | None = None
     timeout: float = 60.0
     max_retries: int = 2
+    http: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:  # the key never reaches a log line through a repr
         return f"Credentials(base_url={self.base_url!r}, timeout={self.timeout}, max_retries={self.max_retries})"

@@ -27,10 +27,13 @@ class OpenAIModel:
 
     def __init__(self, credentials: Credentials) -> None:
         self.sdk = openai.AsyncOpenAI(api_key=credentials.api_key, base_url=credentials.base_url or PRODUCTION_URL,
-                                      timeout=credentials.timeout, max_retries=credentials.max_retries)
+                                      timeout=credentials.timeout, max_retries=credentials.max_retries,
+                                      http_client=credentials.http)
+        self.owns_http = credentials.http is None
 
     async def aclose(self) -> None:
-        await self.sdk.close()
+        if self.owns_http:  # a client handed in belongs to whoever made it
+            await self.sdk.close()
 
     async def complete(self, prompt: Prompt) -> Completion:
         """One answer, whole."""

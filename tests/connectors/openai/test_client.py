@@ -105,3 +105,19 @@ class TestStream:
         fake.fail("rate", retry_after=0.05)
         got = [item async for item in model(fake, max_retries=1).stream(PROMPT)]
         assert isinstance(got[-1], Completion) and got[-1].text and len(fake.requests) == 2
+
+
+class TestGuardedClient:
+    async def test_goes_through_the_http_client_handed_in_and_leaves_it_open(self, fake: FakeOpenAI) -> None:
+        from hub.net.http import guarded_client
+        from hub.net.ssrf import Policy
+
+        refusing, allowing = guarded_client(Policy.parse("")), guarded_client(Policy.parse("127.0.0.1"))
+        with pytest.raises(errors.Unavailable):
+            await model(fake, http=refusing, max_retries=0).complete(PROMPT)
+        assert fake.requests == []
+        used = model(fake, http=allowing)
+        assert (await used.complete(PROMPT)).text and len(fake.requests) == 1
+        await used.aclose()
+        assert not allowing.is_closed
+        await refusing.aclose(), await allowing.aclose()
