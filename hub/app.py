@@ -62,6 +62,7 @@ MODULES = load_modules(
     "connectors.openai.module",
     "connectors.anthropic.module",
     "core_features.competitors.module",
+    "core_features.writing.module",
 )
 
 
