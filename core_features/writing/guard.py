@@ -165,7 +165,7 @@ class Check:
         words = _content_words(sentence)
         for finding in self.withheld:
             theirs = _content_words(finding.text)
-            if theirs and len(words & theirs) >= max(2, len(theirs) // 3):
+            if theirs and len(words & theirs) >= max(2, (len(theirs) + 1) // 2):
                 return True
         return False
 
