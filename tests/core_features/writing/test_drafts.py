@@ -4,9 +4,12 @@ official SDKs against the loopback fakes, the guardrails, streaming, saving, spe
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+import structlog
 from sqlalchemy import select
+from structlog.testing import capture_logs
 
 from core_features.writing.models import Profile
 from hub.runtime import Hub
@@ -146,13 +149,24 @@ class TestProviders:
         answer = await _compose(api, deal)
         assert answer.status_code == 503 and "overloaded_error" in answer.json()["detail"]
 
-    async def test_a_wrong_key_is_a_409_naming_the_fix(self, fakes: Writing) -> None:
+    async def test_a_wrong_key_is_a_409_naming_the_fix_and_no_log_holds_a_key(self, fakes: Writing) -> None:
         api = await fakes.org()
         deal = await ann_deal(api, note=None)
-        await fakes.configure(api, "anthropic", api_key="sk-ant-not-the-right-one")
-        answer = await _compose(api, deal)
+        before = structlog.get_config()
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+        try:
+            with capture_logs() as logs:
+                await fakes.configure(api, "anthropic", api_key="sk-ant-not-the-right-one")
+                answer = await _compose(api, deal)
+                await fakes.configure(api, "anthropic")
+                assert (await _compose(api, deal)).status_code == 201
+        finally:
+            structlog.configure(**before)
         assert answer.status_code == 409 and "PUT /v1/writing/settings" in answer.json()["detail"]
         assert "sk-ant-not-the-right-one" not in answer.text
+        assert any(line.get("event") == "writing.draft.composed" for line in logs)
+        for secret in ("sk-ant-not-the-right-one", fakes.anthropic.api_key):
+            assert secret not in repr(logs)
 
     async def test_a_base_url_at_a_private_address_is_refused_by_the_guard(self, fakes: Writing) -> None:
         api = await fakes.org()
