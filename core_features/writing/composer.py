@@ -19,7 +19,7 @@ _CLOSING = {"formal": "Kind regards,", "friendly": "Best,", "concise": "Thanks,"
 _SUBJECT = {
     "introduce": "Introduction{about}",
     "follow_up": "Following up{about}",
-    "book_meeting": "Time to talk{about}?",
+    "book_meeting": "Time to talk{about}",
     "send_proposal": "Our proposal{about}",
     "check_in": "Checking in{about}",
     "thank_you": "Thank you",
@@ -70,6 +70,6 @@ def _slots(context: Context) -> dict[str, str]:
     deal, industry = context.fact("deal.name"), context.fact("company.industry")
     last = next((f.value for f in context.facts if f.name == "activity"), None)
     day = last.split(" on ", 1)[1].split(",")[0] if last and " on " in last else None
-    return {"company": company or "your team", "deal": f" on {deal}" if deal else "",
+    return {"company": company or "your team", "deal": f" about {deal}" if deal else "",
             "at": f" at {company}" if company else "", "on": f" on {day}" if day else "",
             "industry": f" in {industry.lower()}" if industry else ""}

@@ -6,8 +6,9 @@ from pathlib import Path
 from core_features.writing.catalog import register
 from core_features.writing.endpoints import WritingController
 from core_features.writing.models import Draft, Profile, Usage
+from core_features.writing.pages import WritingPages
 from core_features.writing.settings import WritingSettings
-from hub.module import Module
+from hub.module import Module, NavItem
 
 __all__ = ["MODULE"]
 
@@ -22,5 +23,8 @@ MODULE = Module(
     models=(Profile, Draft, Usage),
     migrations=HERE / "migrations",
     routes=(WritingController,),
+    pages=(WritingPages,),
+    nav=(NavItem("Writing", "/portal/writing"),),
+    templates={"writing": HERE / "templates"},
     catalog=register,
 )
