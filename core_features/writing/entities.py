@@ -93,9 +93,10 @@ def _opens_sentence(text: str, at: int) -> bool:
 
 
 def _ordinary(at: int, word: str, text: str) -> bool:
-    """A common word opening a sentence that goes on (a name alone on its line is still checked)."""
-    rest = text[at + len(word):].split("\n", 1)[0]
-    return bool(re.match(r"[\s,]+\S", rest)) and zipf_frequency(word.lower(), "en") >= _COMMON
+    """A common word opening a sentence, unless it is alone on its line, as a name signing a letter is."""
+    rest, before = text[at + len(word):].split("\n", 1)[0], text[:at].rsplit("\n", 1)[-1]
+    alone = not before.strip() and not rest.strip(" \t,.")
+    return not alone and zipf_frequency(word.lower(), "en") >= _COMMON
 
 
 def _key(kind: str, raw: str) -> object:
