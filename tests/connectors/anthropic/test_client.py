@@ -110,3 +110,24 @@ class TestStream:
         fake.fail("midstream")
         with pytest.raises(errors.Overloaded):
             [item async for item in model(fake, max_retries=0).stream(PROMPT)]
+
+
+class TestTranslate:
+    def _status(self, status: int, kind: str, headers: dict[str, str] | None = None) -> anthropic.APIStatusError:
+        import httpx
+
+        request = httpx.Request("POST", "https://api.anthropic.com/v1/messages")
+        response = httpx.Response(status, request=request, headers={"request-id": "req_1", **(headers or {})})
+        body = {"type": "error", "error": {"type": kind, "message": "m"}}
+        return anthropic.APIStatusError("m", response=response, body=body)
+
+    def test_an_overloaded_error_sent_with_a_429_is_overloaded_not_rate_limited(self) -> None:
+        error = errors.translate(self._status(429, "overloaded_error"))
+        assert isinstance(error, errors.Overloaded) and "req_1" in str(error)
+
+    def test_billing_and_size_refusals_are_rejected_and_5xx_unavailable(self) -> None:
+        assert isinstance(errors.translate(self._status(402, "billing_error")), outside.Rejected)
+        assert isinstance(errors.translate(self._status(413, "request_too_large")), outside.Rejected)
+        assert isinstance(errors.translate(self._status(504, "timeout_error")), errors.Unavailable)
+        limited = errors.translate(self._status(429, "rate_limit_error", {"retry-after": "7"}))
+        assert isinstance(limited, errors.RateLimited) and limited.retry_after == 7.0
