@@ -213,6 +213,16 @@ class TestStreaming:
         assert "discount" not in streamed and "ignore previous" not in streamed and "hi ann" in streamed
         assert events[-1][0] == "draft" and fakes.openai.requests[0]["stream_options"] == {"include_usage": True}
 
+    async def test_the_template_composer_streams_too_with_no_provider_called(self, fakes: Writing) -> None:
+        api = await fakes.org()
+        events = await self._events(api, await ann_deal(api))
+        kinds = [k for k, _ in events]
+        assert kinds[-1] == "draft" and kinds.count("delta") >= 3 and "error" not in kinds
+        streamed = "".join(json.loads(d)["text"] for k, d in events if k == "delta")
+        draft = json.loads(events[-1][1])
+        assert draft["provider"] == "template" and draft["body"] in streamed
+        assert fakes.openai.requests == [] and fakes.anthropic.requests == []
+
     async def test_a_failure_mid_stream_ends_with_an_error_event(self, fakes: Writing) -> None:
         api = await fakes.org()
         deal = await ann_deal(api, note=None)
