@@ -61,8 +61,8 @@ async def save(ctx: ActionContext, data: ProfileIn) -> Profile:
         row = Profile(org_id=ctx.org_id, provider=TEMPLATE)
         ctx.session.add(row)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
-    if (changes.get("monthly_cap_usd") or 0) < 0:
-        raise ValidationFailed("`monthly_cap_usd` cannot be negative.")
+    if not 0 <= (changes.get("monthly_cap_usd") or 0) <= 1_000_000:
+        raise ValidationFailed("`monthly_cap_usd` must be from 0 to 1,000,000.")
     if changes.get("provider", row.provider) not in providers(ctx):
         raise ValidationFailed(f"Provider {changes['provider']!r} is not served by this hub.")
     if "provider" in changes and changes["provider"] != row.provider:

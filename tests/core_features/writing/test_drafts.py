@@ -275,3 +275,8 @@ class TestTenants:
         assert bad.status_code in (400, 422) and bad.headers["content-type"] == "application/problem+json"
         bad = await api.put("/v1/writing/settings", {"provider": "mistral"})
         assert bad.status_code in (400, 422)
+        for cap in ("-1", "1e20"):
+            bad = await api.put("/v1/writing/settings", {"monthly_cap_usd": cap})
+            assert bad.status_code == 422 and "monthly_cap_usd" in bad.json()["detail"]
+        bad = await api.put("/v1/writing/settings", {"base_url": "file:///etc/passwd"})
+        assert bad.status_code in (400, 422)
