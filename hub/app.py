@@ -60,9 +60,12 @@ MODULES = load_modules(
     "connectors.make.module",
     "connectors.clearbit.module",
     "connectors.hunter.module",
+    "connectors.openai.module",
+    "connectors.anthropic.module",
     "core_features.competitors.module",
     "core_features.enrichment.module",
     "core_features.commissions.module",
+    "core_features.writing.module",
 )
 
 

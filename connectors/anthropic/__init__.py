@@ -1,0 +1,1 @@
+"""Anthropic's Messages API as a language model of the hub, through the official `anthropic` SDK."""
