@@ -1,0 +1,87 @@
+"""Scoring a text: a score in [-1, 1], a label, and the sentences that drove it.
+
+A text is scored sentence by sentence: the score is the mean of the sentences that lean one way, each weighed
+by its own strength (so a line of logistics does not water an opinion down, and a polite "thanks" does not
+outweigh a furious sentence), and the drivers are the strongest sentences that lean the way of the label. Quoted lines of an email thread (`>` and what follows "On … wrote:") are the
+other side's earlier words and are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from core_features.sentiment.model import Blend, Vader
+
+__all__ = ["Driver", "Scored", "Scorer", "sentences"]
+
+MAX_CHARS = 20_000  # an email body longer than this is scored on its start
+MAX_SENTENCES = 200
+# Sentence ends: ., ! or ? followed by space, or a line break. A regular expression is enough for notes and
+# emails, and keeps the scorer free of a tokenizer's downloadable data.
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•]\s)")
+_QUOTE_START = re.compile(r"^\s*(On .{0,200} wrote:|-{2,} ?Original Message ?-{2,}|From: .+)$", re.I | re.M)
+
+
+@dataclass(frozen=True)
+class Driver:
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    label: str
+    drivers: list[Driver]
+    model: str
+
+
+def sentences(text: str) -> list[str]:
+    """The author's own sentences: quoted replies dropped, at most `MAX_SENTENCES`."""
+    text = text[:MAX_CHARS]
+    if (quoted := _QUOTE_START.search(text)) is not None:
+        text = text[:quoted.start()]
+    own = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+    parts = (" ".join(p.split()) for p in _SPLIT.split(own))
+    return [p for p in parts if re.search(r"\w", p)][:MAX_SENTENCES]
+
+
+@lru_cache(maxsize=1)
+def _blend() -> Blend:
+    return Blend.load()  # read-only once loaded, so one per process
+
+
+@lru_cache(maxsize=1)
+def _vader() -> Vader:
+    return Vader()
+
+
+class Scorer:
+    """Scores texts with the configured model; made once per process."""
+
+    def __init__(self, model: str = "blend", drivers: int = 3) -> None:
+        self.model = _blend() if model == "blend" else _vader()
+        self.drivers = drivers
+
+    @property
+    def band(self) -> float:
+        return self.model.band
+
+    def label(self, score: float) -> str:
+        return "positive" if score >= self.band else "negative" if score <= -self.band else "neutral"
+
+    def score(self, text: str) -> Scored:
+        """Score one text; a text without words is neutral, with no drivers."""
+        parts = sentences(text)
+        if not parts:
+            return Scored(0.0, "neutral", [], self.model.name)
+        scores = [float(s) for s in self.model.scores(parts)]
+        leaning = [s for s in scores if abs(s) >= self.band]
+        overall = round(sum(s * abs(s) for s in leaning) / sum(abs(s) for s in leaning), 4) if leaning else 0.0
+        label = self.label(overall)
+        sign = {"positive": 1, "negative": -1}.get(label, 0)
+        ranked = sorted(((s, p) for s, p in zip(scores, parts) if s * sign > 0 and abs(s) >= self.band),
+                        key=lambda pair: -abs(pair[0]))
+        return Scored(overall, label, [Driver(p, round(s, 4)) for s, p in ranked[:self.drivers]], self.model.name)

@@ -1,0 +1,123 @@
+"""Scoring activities, keeping their scores, and a deal's trend; every query is scoped by organization.
+
+An activity is scored when it is logged and again when its words change (a job per `activity.created` and
+`activity.updated`). Each score emits `activity.sentiment_scored`; when it pulls the average of its deal's latest
+activities down by `HUB_SENTIMENT_DROP_THRESHOLD` or more, `deal.sentiment_dropped` follows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core_features.sentiment import trend
+from core_features.sentiment.events import (ACTIVITY_SENTIMENT_SCORED, DEAL_SENTIMENT_DROPPED, DealSentimentDropped,
+                                            SentimentScored)
+from core_features.sentiment.models import ActivitySentiment
+from core_features.sentiment.scorer import Scored, Scorer
+from core_features.sentiment.settings import SentimentSettings
+from hub.db import new_id, plain_decimal, utcnow
+from hub.errors import NotFound
+from hub.events.service import emit
+from hub.records.models import Activity, Deal
+
+__all__ = ["activity", "deal", "deal_points", "score_activity", "stored", "text_of"]
+
+TREND_LIMIT = 500  # the latest activities of a deal a trend reads
+
+
+def text_of(row: Activity) -> str:
+    """What is scored: the subject, then the body."""
+    return "\n\n".join(part for part in (row.subject, row.body) if part and part.strip())
+
+
+async def activity(session: AsyncSession, org_id: str, activity_id: str) -> Activity:
+    row = await session.scalar(select(Activity).where(Activity.org_id == org_id, Activity.id == activity_id))
+    if row is None:
+        raise NotFound(f"No activity {activity_id!r} in this organization.")
+    return row
+
+
+async def deal(session: AsyncSession, org_id: str, deal_id: str) -> Deal:
+    row = await session.scalar(select(Deal).where(Deal.org_id == org_id, Deal.id == deal_id))
+    if row is None:
+        raise NotFound(f"No deal {deal_id!r} in this organization.")
+    return row
+
+
+async def stored(session: AsyncSession, org_id: str, activity_id: str) -> ActivitySentiment | None:
+    return await session.scalar(select(ActivitySentiment).where(
+        ActivitySentiment.org_id == org_id, ActivitySentiment.activity_id == activity_id))
+
+
+async def deal_points(session: AsyncSession, org_id: str, deal_id: str) -> list[ActivitySentiment]:
+    """The deal's scored activities, oldest first (its latest `TREND_LIMIT`)."""
+    rows = await session.scalars(select(ActivitySentiment).where(
+        ActivitySentiment.org_id == org_id, ActivitySentiment.deal_id == deal_id)
+        .order_by(ActivitySentiment.occurred_at.desc(), ActivitySentiment.activity_id.desc()).limit(TREND_LIMIT))
+    return list(reversed(list(rows)))
+
+
+async def score_activity(session: AsyncSession, scorer: Scorer, config: SentimentSettings, org_id: str,
+                         activity_id: str, *, force: bool = False) -> ActivitySentiment | None:
+    """Score one activity (None if it is gone); unchanged words are not scored again unless `force`."""
+    row = await session.scalar(select(Activity).where(Activity.org_id == org_id, Activity.id == activity_id))
+    if row is None:
+        return None
+    text = text_of(row)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    kept = await stored(session, org_id, activity_id)
+    if kept is not None and kept.digest == digest and kept.model == scorer.model.name and not force:
+        if (kept.deal_id, kept.occurred_at) != (row.deal_id, row.occurred_at):
+            kept.deal_id, kept.occurred_at, kept.updated_at = row.deal_id, row.occurred_at, utcnow()
+            await session.flush()
+        return kept
+    before = await _points(session, org_id, row.deal_id)
+    kept = _keep(session, kept, row, scorer.score(text), digest)
+    await session.flush()
+    _scored(session, row, kept)
+    if row.deal_id is not None:
+        await _check_drop(session, config, row, kept, before)
+    return kept
+
+
+def _keep(session: AsyncSession, kept: ActivitySentiment | None, row: Activity, scored: Scored,
+          digest: str) -> ActivitySentiment:
+    now = utcnow()
+    if kept is None:
+        kept = ActivitySentiment(id=new_id("sen"), org_id=row.org_id, activity_id=row.id, created_at=now)
+        session.add(kept)
+    kept.deal_id, kept.occurred_at, kept.updated_at = row.deal_id, row.occurred_at, now
+    kept.score, kept.label, kept.model, kept.digest = scored.score, scored.label, scored.model, digest
+    kept.drivers = [{"text": d.text, "score": d.score} for d in scored.drivers]
+    return kept
+
+
+def _scored(session: AsyncSession, row: Activity, kept: ActivitySentiment) -> None:
+    emit(session, row.org_id, ACTIVITY_SENTIMENT_SCORED, SentimentScored(
+        activity_id=row.id, type=row.type, subject=row.subject, deal_id=row.deal_id, contact_id=row.contact_id,
+        company_id=row.company_id, score=kept.score, label=kept.label,  # type: ignore[arg-type]
+        drivers=[d["text"] for d in kept.drivers], model=kept.model, occurred_at=row.occurred_at),
+        subject_id=row.id)
+
+
+async def _points(session: AsyncSession, org_id: str, deal_id: str | None) -> list[trend.Point]:
+    if deal_id is None:
+        return []
+    return [trend.Point(r.activity_id, r.occurred_at, r.score) for r in await deal_points(session, org_id, deal_id)]
+
+
+async def _check_drop(session: AsyncSession, config: SentimentSettings, row: Activity, kept: ActivitySentiment,
+                      before: list[trend.Point]) -> None:
+    after = await _points(session, row.org_id, row.deal_id)
+    fell = trend.drop(before, after, config.trend_window, config.drop_threshold)
+    if fell is None:
+        return
+    on = await deal(session, row.org_id, row.deal_id)  # type: ignore[arg-type]
+    emit(session, row.org_id, DEAL_SENTIMENT_DROPPED, DealSentimentDropped(
+        id=on.id, name=on.name, amount=None if on.amount is None else str(plain_decimal(on.amount)),
+        currency=on.currency, stage=on.stage, pipeline_id=on.pipeline_id, status=on.status, owner_id=on.owner_id,
+        previous_score=fell[0], score=fell[1], drop=round(fell[0] - fell[1], 4), activity_id=row.id,
+        drivers=[d["text"] for d in kept.drivers if d["score"] < 0]), subject_id=on.id)
