@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core_features.sentiment.scorer import Scorer, sentences
@@ -64,3 +66,20 @@ class TestModels:
         text = "The plot goes nowhere and the ending is a waste of two hours."
         assert Scorer("blend").score(text).score < Scorer("vader").score(text).score
         assert Scorer("blend").score(text).label == "negative"
+
+
+class TestArtefact:
+    def test_a_trained_model_survives_the_skops_round_trip_and_loads_nothing_else(self, tmp_path) -> None:
+        """The committed file is made by `train` and read by `Blend.load`: the same path, on a tiny set."""
+        import skops.io
+
+        from core_features.sentiment.model import Blend, train
+
+        texts = ["I love it", "great and lovely", "wonderful work", "I hate it", "awful and sad", "terrible work"]
+        model = train(texts * 2, [0.8, 0.7, 0.9, -0.8, -0.7, -0.9] * 2)
+        model.save(tmp_path / "m.skops")
+        again = Blend.load(tmp_path / "m.skops")
+        assert list(again.scores(["lovely work", "sad work"])) == list(model.scores(["lovely work", "sad work"]))
+        skops.io.dump({"vectorizer": model.vectorizer, "classifier": model.classifier, "x": Path}, tmp_path / "b")
+        with pytest.raises(Exception, match="trusted|Untrusted"):
+            Blend.load(tmp_path / "b")
