@@ -9,9 +9,10 @@ from core_features.sentiment import jobs
 from core_features.sentiment.catalog import register
 from core_features.sentiment.endpoints import activity_sentiment, deal_sentiment, rescore_activity, score_text
 from core_features.sentiment.models import ActivitySentiment
+from core_features.sentiment.pages import SentimentPages
 from core_features.sentiment.scorer import Scorer
 from core_features.sentiment.settings import SentimentSettings
-from hub.module import Module
+from hub.module import Module, NavItem
 from hub.runtime import Hub
 
 __all__ = ["MODULE"]
@@ -32,6 +33,9 @@ MODULE = Module(
     models=(ActivitySentiment,),
     migrations=HERE / "migrations",
     routes=(score_text, activity_sentiment, rescore_activity, deal_sentiment),
+    pages=(SentimentPages,),
+    nav=(NavItem("Sentiment", "/portal/sentiment"),),
+    templates={"sentiment": HERE / "templates"},
     catalog=register,
     jobs={jobs.KIND: jobs.handle},
     listeners=(jobs.on_events,),

@@ -23,7 +23,7 @@ from hub.errors import NotFound
 from hub.events.service import emit
 from hub.records.models import Activity, Deal
 
-__all__ = ["activity", "deal", "deal_points", "score_activity", "stored", "text_of"]
+__all__ = ["activity", "deal", "deal_points", "deals_now", "score_activity", "stored", "text_of"]
 
 TREND_LIMIT = 500  # the latest activities of a deal a trend reads
 
@@ -58,6 +58,22 @@ async def deal_points(session: AsyncSession, org_id: str, deal_id: str) -> list[
         ActivitySentiment.org_id == org_id, ActivitySentiment.deal_id == deal_id)
         .order_by(ActivitySentiment.occurred_at.desc(), ActivitySentiment.activity_id.desc()).limit(TREND_LIMIT))
     return list(reversed(list(rows)))
+
+
+async def deals_now(session: AsyncSession, org_id: str, window: int, limit: int = 100
+                    ) -> list[tuple[Deal, float, int]]:
+    """Open deals with scored activities: each with the average of its latest `window` and how many are
+    scored, the most negative first (from the organization's latest 5,000 scores)."""
+    rows = (await session.execute(select(ActivitySentiment.deal_id, ActivitySentiment.score).where(
+        ActivitySentiment.org_id == org_id, ActivitySentiment.deal_id.is_not(None))
+        .order_by(ActivitySentiment.occurred_at.desc(), ActivitySentiment.activity_id.desc()).limit(5000))).all()
+    scores: dict[str, list[float]] = {}
+    for deal_id, score in rows:
+        scores.setdefault(deal_id, []).append(score)
+    deals = {d.id: d for d in await session.scalars(select(Deal).where(
+        Deal.org_id == org_id, Deal.status == "open", Deal.id.in_(list(scores))))}
+    ranked = [(deals[k], round(sum(v[:window]) / len(v[:window]), 4), len(v)) for k, v in scores.items() if k in deals]
+    return sorted(ranked, key=lambda item: (item[1], item[0].name))[:limit]
 
 
 async def score_activity(session: AsyncSession, scorer: Scorer, config: SentimentSettings, org_id: str,
