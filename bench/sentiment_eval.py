@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core_features.sentiment import corpus  # noqa: E402
 from core_features.sentiment.model import ARTEFACT, Vader, train  # noqa: E402
+from core_features.sentiment.scorer import Scorer  # noqa: E402
 
 
 def labels(scores: np.ndarray, band: float) -> list[str]:
@@ -56,6 +57,20 @@ def main() -> None:
               f"{_best(vad[1], blend[1])} | {_best(blend[0], vad[0])} | {_best(blend[1], vad[1])} |")
     print(f"\nfit + score per held-out set: {', '.join(f'{r[0]} {r[5]:.1f} s' for r in rows)}")
     print(f"shipped model: {ARTEFACT.name}, {ARTEFACT.stat().st_size:,} bytes, trained on all {sum(r[1] for r in rows):,}")
+    speed(sets["editorial"].texts)
+
+
+def speed(snippets: list[str], per_email: int = 5, emails: int = 400) -> None:
+    """How fast the hub's scorer reads activities: editorial snippets joined `per_email` at a time."""
+    bodies = [" ".join(snippets[i:i + per_email]) for i in range(0, per_email * emails, per_email)]
+    for model in ("vader", "blend"):
+        scorer = Scorer(model)
+        started = time.perf_counter()
+        for body in bodies:
+            scorer.score(body)
+        took = time.perf_counter() - started
+        print(f"scoring with {model}: {len(bodies)} activities of {per_email} sentences in {took:.2f} s, "
+              f"{took / len(bodies) * 1000:.2f} ms per activity")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ __all__ = ["register"]
 
 
 async def _analyze(ctx: ActionContext, data: TextIn) -> SentimentOut:
-    return scored_out(ctx.service(Scorer).score(data.text))
+    return scored_out(await ctx.service(Scorer).score_async(data.text))
 
 
 def register(catalog: Catalog) -> None:

@@ -7,14 +7,16 @@ from litestar.params import FromPath, JSONBody
 
 from core_features.sentiment import service, trend
 from core_features.sentiment.models import ActivitySentiment
-from core_features.sentiment.schemas import (ActivitySentimentOut, DealTrend, DriverOut, SentimentOut, TextIn,
+from core_features.sentiment.schemas import (ActivitySentimentOut, Coverage, DealTrend, DriverOut, SentimentOut, TextIn,
                                              TrendPoint)
 from core_features.sentiment.scorer import Scored, Scorer
 from core_features.sentiment.settings import SentimentSettings
+from core_features.sentiment.jobs import BACKFILL
 from hub.deps import Ctx
+from hub.jobs import enqueue
 from hub.errors import NotFound
 
-__all__ = ["activity_sentiment", "deal_sentiment", "rescore_activity", "score_text", "scored_out", "trend_of"]
+__all__ = ["activity_sentiment", "backfill_progress", "deal_sentiment", "start_backfill", "rescore_activity", "score_text", "scored_out", "trend_of"]
 
 TAGS = ["Sentiment"]
 
@@ -34,7 +36,23 @@ def _stored_out(row: ActivitySentiment) -> ActivitySentimentOut:
 @post("/v1/sentiment", status_code=200, summary="Score a text", tags=TAGS,
       description="A score in [-1, 1], a label and the sentences that drove it; nothing is stored.")
 async def score_text(ctx: Ctx, data: JSONBody[TextIn]) -> SentimentOut:
-    return scored_out(ctx.service(Scorer).score(data.text))
+    return scored_out(await ctx.service(Scorer).score_async(data.text))
+
+
+@post("/v1/sentiment/backfill", status_code=202, summary="Score every activity not yet scored", tags=TAGS,
+      description="Queues `sentiment.backfill` jobs that score, in batches, the activities the current model has "
+                  "not scored (those logged before the module was added, or after a change of model). They emit "
+                  "no events: old activities are not news. Follow it with `GET /v1/sentiment/backfill`.")
+async def start_backfill(ctx: Ctx) -> Coverage:
+    job_id = await enqueue(ctx.session, ctx.org_id, BACKFILL, {"after": None})
+    total, left = await service.coverage(ctx.session, ctx.org_id, ctx.service(Scorer).name)
+    return Coverage(job_id=job_id, activities=total, unscored=left)
+
+
+@get("/v1/sentiment/backfill", summary="How many activities are still to be scored", tags=TAGS)
+async def backfill_progress(ctx: Ctx) -> Coverage:
+    total, left = await service.coverage(ctx.session, ctx.org_id, ctx.service(Scorer).name)
+    return Coverage(job_id=None, activities=total, unscored=left)
 
 
 @get("/v1/activities/{activity_id:str}/sentiment", summary="An activity's sentiment", tags=TAGS,

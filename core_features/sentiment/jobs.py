@@ -11,10 +11,13 @@ from core_features.sentiment.scorer import Scorer
 from core_features.sentiment.settings import SentimentSettings
 from hub.events.models import Event
 from hub.jobs import Job, JobContext, enqueue
+from hub.records.models import Activity
 
-__all__ = ["KIND", "handle", "on_events"]
+__all__ = ["BACKFILL", "BATCH", "KIND", "backfill", "handle", "on_events"]
 
 KIND = "sentiment.score"
+BACKFILL = "sentiment.backfill"
+BATCH = 100  # activities one backfill job scores before it queues the next
 # An update that touches none of these leaves the score, and the deal's trend, as they were.
 _RELEVANT = {"subject", "body", "deal_id", "occurred_at"}
 
@@ -39,3 +42,16 @@ async def handle(ctx: JobContext, job: Job) -> dict[str, Any]:
                                            job.org_id, job.payload["activity_id"])
         return {"activity_id": job.payload["activity_id"], "score": None if row is None else row.score,
                 "label": None if row is None else row.label}
+
+
+async def backfill(ctx: JobContext, job: Job) -> dict[str, Any]:
+    """Score a batch of activities the current model has not scored, quietly, then queue the next batch."""
+    scorer, config = ctx.service(Scorer), ctx.config(SentimentSettings)
+    async with ctx.sessions.begin() as session:
+        ids = list(await session.scalars(service.unscored(job.org_id, scorer.name)
+                                         .where(Activity.id > (job.payload.get("after") or "")).limit(BATCH)))
+        for activity_id in ids:
+            await service.score_activity(session, scorer, config, job.org_id, activity_id, announce=False)
+        if len(ids) == BATCH:
+            await enqueue(session, job.org_id, BACKFILL, {"after": ids[-1]}, key=f"{job.id}:next")
+    return {"scored": len(ids), "after": ids[-1] if ids else None, "done": len(ids) < BATCH}

@@ -3,11 +3,13 @@ trend over its activities, and an event when that trend drops."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from core_features.sentiment import jobs
 from core_features.sentiment.catalog import register
-from core_features.sentiment.endpoints import activity_sentiment, deal_sentiment, rescore_activity, score_text
+from core_features.sentiment.endpoints import (activity_sentiment, backfill_progress, deal_sentiment, rescore_activity,
+                                              score_text, start_backfill)
 from core_features.sentiment.models import ActivitySentiment
 from core_features.sentiment.pages import SentimentPages
 from core_features.sentiment.scorer import Scorer
@@ -25,6 +27,12 @@ def _build(hub: Hub) -> None:
     hub.provide(Scorer(config.model, config.drivers))
 
 
+async def _warm(hub: Hub) -> None:
+    """Load the model in a thread as the hub starts, so the first activity scored does not wait for it."""
+    scorer = hub.service(Scorer)
+    await asyncio.to_thread(lambda: scorer.model)
+
+
 MODULE = Module(
     name="sentiment",
     description="Sentiment of emails, call notes and other activities: a score in [-1, 1], a label and the "
@@ -32,12 +40,13 @@ MODULE = Module(
     settings=SentimentSettings,
     models=(ActivitySentiment,),
     migrations=HERE / "migrations",
-    routes=(score_text, activity_sentiment, rescore_activity, deal_sentiment),
+    routes=(score_text, start_backfill, backfill_progress, activity_sentiment, rescore_activity, deal_sentiment),
     pages=(SentimentPages,),
     nav=(NavItem("Sentiment", "/portal/sentiment"),),
     templates={"sentiment": HERE / "templates"},
     catalog=register,
-    jobs={jobs.KIND: jobs.handle},
+    jobs={jobs.KIND: jobs.handle, jobs.BACKFILL: jobs.backfill},
     listeners=(jobs.on_events,),
     build=_build,
+    background=_warm,
 )

@@ -10,7 +10,7 @@ from msgspec import Meta
 
 from core_features.sentiment.events import Label
 
-__all__ = ["ActivitySentimentOut", "DealTrend", "DriverOut", "SentimentOut", "TextIn", "TrendPoint"]
+__all__ = ["ActivitySentimentOut", "Coverage", "DealTrend", "DriverOut", "SentimentOut", "TextIn", "TrendPoint"]
 
 Score = Annotated[float, Meta(ge=-1, le=1, description="From -1 (negative) to 1 (positive)")]
 
@@ -62,3 +62,11 @@ class DealTrend(msgspec.Struct, kw_only=True):
     previous: Annotated[float | None, Meta(description="The latest average before the newest activity")]
     change: float | None
     points: list[TrendPoint]
+
+
+class Coverage(msgspec.Struct, kw_only=True):
+    """The organization's activities, and how many the current model has still to score."""
+
+    job_id: Annotated[str | None, Meta(description="The first backfill job, when one was queued")]
+    activities: int
+    unscored: int

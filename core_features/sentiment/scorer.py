@@ -8,11 +8,14 @@ other side's earlier words and are left out.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from core_features.sentiment.model import Blend, Vader
+if TYPE_CHECKING:
+    from core_features.sentiment.model import Blend, Vader
 
 __all__ = ["Driver", "Scored", "Scorer", "sentences"]
 
@@ -48,22 +51,31 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if re.search(r"\w", p)][:MAX_SENTENCES]
 
 
+# The models are loaded on first use, in the thread that scores: importing scikit-learn and reading the file
+# take a second or more of CPU that the hub's start and every command that imports the modules need not pay.
 @lru_cache(maxsize=1)
 def _blend() -> Blend:
+    from core_features.sentiment.model import Blend
+
     return Blend.load()  # read-only once loaded, so one per process
 
 
 @lru_cache(maxsize=1)
 def _vader() -> Vader:
+    from core_features.sentiment.model import Vader
+
     return Vader()
 
 
 class Scorer:
-    """Scores texts with the configured model; made once per process."""
+    """Scores texts with the configured model (`blend` or `vader`); made once per process."""
 
-    def __init__(self, model: str = "blend", drivers: int = 3) -> None:
-        self.model = _blend() if model == "blend" else _vader()
-        self.drivers = drivers
+    def __init__(self, name: str = "blend", drivers: int = 3) -> None:
+        self.name, self.drivers = name, drivers
+
+    @property
+    def model(self) -> Blend | Vader:
+        return _blend() if self.name == "blend" else _vader()
 
     @property
     def band(self) -> float:
@@ -71,6 +83,10 @@ class Scorer:
 
     def label(self, score: float) -> str:
         return "positive" if score >= self.band else "negative" if score <= -self.band else "neutral"
+
+    async def score_async(self, text: str) -> Scored:
+        """`score` in a worker thread: a long email takes milliseconds of CPU the event loop should not wait on."""
+        return await asyncio.to_thread(self.score, text)
 
     def score(self, text: str) -> Scored:
         """Score one text; a text without words is neutral, with no drivers."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_features.sentiment import trend
@@ -23,7 +23,7 @@ from hub.errors import NotFound
 from hub.events.service import emit
 from hub.records.models import Activity, Deal
 
-__all__ = ["activity", "deal", "deal_points", "deals_now", "score_activity", "stored", "text_of"]
+__all__ = ["activity", "coverage", "deal", "deal_points", "deals_now", "unscored", "score_activity", "stored", "text_of"]
 
 TREND_LIMIT = 500  # the latest activities of a deal a trend reads
 
@@ -60,6 +60,20 @@ async def deal_points(session: AsyncSession, org_id: str, deal_id: str) -> list[
     return list(reversed(list(rows)))
 
 
+def unscored(org_id: str, model: str) -> Select[tuple[str]]:
+    """The organization's activities with no score from `model`, in id order."""
+    return (select(Activity.id).outerjoin(ActivitySentiment, ActivitySentiment.activity_id == Activity.id)
+            .where(Activity.org_id == org_id, (ActivitySentiment.id.is_(None)) | (ActivitySentiment.model != model))
+            .order_by(Activity.id))
+
+
+async def coverage(session: AsyncSession, org_id: str, model: str) -> tuple[int, int]:
+    """(activities, of which not yet scored by `model`)."""
+    total = await session.scalar(select(func.count()).select_from(Activity).where(Activity.org_id == org_id))
+    left = await session.scalar(select(func.count()).select_from(unscored(org_id, model).subquery()))
+    return total or 0, left or 0
+
+
 async def deals_now(session: AsyncSession, org_id: str, window: int, limit: int = 100
                     ) -> list[tuple[Deal, float, int]]:
     """Open deals with scored activities: each with the average of its latest `window` and how many are
@@ -77,22 +91,25 @@ async def deals_now(session: AsyncSession, org_id: str, window: int, limit: int 
 
 
 async def score_activity(session: AsyncSession, scorer: Scorer, config: SentimentSettings, org_id: str,
-                         activity_id: str, *, force: bool = False) -> ActivitySentiment | None:
-    """Score one activity (None if it is gone); unchanged words are not scored again unless `force`."""
+                         activity_id: str, *, force: bool = False, announce: bool = True) -> ActivitySentiment | None:
+    """Score one activity (None if it is gone); unchanged words are not scored again unless `force`; the
+    events follow unless `announce` is off (a backfill of old activities is not news)."""
     row = await session.scalar(select(Activity).where(Activity.org_id == org_id, Activity.id == activity_id))
     if row is None:
         return None
     text = text_of(row)
     digest = hashlib.sha256(text.encode()).hexdigest()
     kept = await stored(session, org_id, activity_id)
-    if kept is not None and kept.digest == digest and kept.model == scorer.model.name and not force:
+    if kept is not None and kept.digest == digest and kept.model == scorer.name and not force:
         if (kept.deal_id, kept.occurred_at) != (row.deal_id, row.occurred_at):
             kept.deal_id, kept.occurred_at, kept.updated_at = row.deal_id, row.occurred_at, utcnow()
             await session.flush()
         return kept
     before = await _points(session, org_id, row.deal_id)
-    kept = _keep(session, kept, row, scorer.score(text), digest)
+    kept = _keep(session, kept, row, await scorer.score_async(text), digest)
     await session.flush()
+    if not announce:
+        return kept
     _scored(session, row, kept)
     if row.deal_id is not None:
         await _check_drop(session, config, row, kept, before)

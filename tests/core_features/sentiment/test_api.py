@@ -134,3 +134,33 @@ class TestText:
         assert answer.json()["data"]["label"] == "positive"
         catalog = (await api.get("/v1/catalog")).json()
         assert {"activity.sentiment_scored", "deal.sentiment_dropped"} <= {e["type"] for e in catalog["events"]}
+
+
+class TestBackfill:
+    async def test_activities_from_before_are_scored_in_batches_without_events(
+            self, app: Litestar, api: Api, other: Api, monkeypatch: Any) -> None:
+        from core_features.sentiment import jobs
+        from hub.db import new_id, utcnow
+        from hub.records.models import Activity
+        from hub.runtime import Hub
+
+        monkeypatch.setattr(jobs, "BATCH", 2)
+        deal = await _deal(api)
+        async with Hub.of(app).sessions.begin() as session:  # written as an import would, with no event
+            for i, text in enumerate([*HAPPY, ANGRY, "Call moved to Friday."]):
+                session.add(Activity(id=new_id("act"), org_id=api.org_id, type="note", body=text,
+                                     deal_id=deal["id"], occurred_at=utcnow()))
+        before = (await api.get("/v1/sentiment/backfill")).json()
+        assert (before["activities"], before["unscored"]) == (5, 5)
+        started = await api.post("/v1/sentiment/backfill")
+        assert started.status_code == 202 and started.json()["job_id"]
+        await settle(app)
+        assert (await api.get("/v1/sentiment/backfill")).json()["unscored"] == 0
+        assert (await other.get("/v1/sentiment/backfill")).json() == {"job_id": None, "activities": 0,
+                                                                       "unscored": 0}
+        batches = (await api.get("/v1/jobs", params={"kind": "sentiment.backfill"})).json()["data"]
+        assert sorted(j["result"]["scored"] for j in batches) == [1, 2, 2]
+        trend = (await api.get(f"/v1/deals/{deal['id']}/sentiment")).json()
+        assert trend["scored"] == 5 and "negative" in {p["label"] for p in trend["points"]}
+        assert await _events(app, api, "activity.sentiment_scored") == []
+        assert await _events(app, api, "deal.sentiment_dropped") == []
