@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from core_features.sentiment import trend
 from core_features.sentiment.events import (ACTIVITY_SENTIMENT_SCORED, DEAL_SENTIMENT_DROPPED, DealSentimentDropped,
@@ -19,7 +21,7 @@ from core_features.sentiment.models import ActivitySentiment
 from core_features.sentiment.scorer import Scored, Scorer
 from core_features.sentiment.settings import SentimentSettings
 from hub.db import new_id, plain_decimal, utcnow
-from hub.errors import NotFound
+from hub.errors import Conflict, NotFound
 from hub.events.service import emit
 from hub.records.models import Activity, Deal
 
@@ -107,7 +109,10 @@ async def score_activity(session: AsyncSession, scorer: Scorer, config: Sentimen
         return kept
     before = await _points(session, org_id, row.deal_id)
     kept = _keep(session, kept, row, await scorer.score_async(text), digest)
-    await session.flush()
+    try:
+        await session.flush()
+    except (IntegrityError, StaleDataError):  # another job or request scored it first: a retry reads theirs
+        raise Conflict(f"Activity {activity_id!r} was scored meanwhile; try again.") from None
     if not announce:
         return kept
     _scored(session, row, kept)
