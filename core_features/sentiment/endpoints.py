@@ -14,7 +14,7 @@ from core_features.sentiment.settings import SentimentSettings
 from core_features.sentiment.jobs import BACKFILL
 from hub.deps import Ctx
 from hub.jobs import enqueue
-from hub.errors import NotFound
+from hub.errors import NotFound, ValidationFailed
 
 __all__ = ["activity_sentiment", "backfill_progress", "deal_sentiment", "start_backfill", "rescore_activity", "score_text", "scored_out", "trend_of"]
 
@@ -67,12 +67,14 @@ async def activity_sentiment(ctx: Ctx, activity_id: FromPath[str]) -> ActivitySe
 
 @post("/v1/activities/{activity_id:str}/sentiment", status_code=200, summary="Score an activity now", tags=TAGS,
       description="Scores it again with the current model and keeps the result, emitting "
-                  "`activity.sentiment_scored` (and `deal.sentiment_dropped` when its deal's average falls).")
+                  "`activity.sentiment_scored` (and `deal.sentiment_dropped` when its deal's average falls); 422 "
+                  "for an activity without a subject or body.")
 async def rescore_activity(ctx: Ctx, activity_id: FromPath[str]) -> ActivitySentimentOut:
     await service.activity(ctx.session, ctx.org_id, activity_id)
     row = await service.score_activity(ctx.session, ctx.service(Scorer), ctx.config(SentimentSettings), ctx.org_id,
                                        activity_id, force=True)
-    assert row is not None  # the activity was just read in this unit of work
+    if row is None:  # the activity was just read in this unit of work: it has no words
+        raise ValidationFailed(f"Activity {activity_id!r} has no subject or body to score.")
     return _stored_out(row)
 
 

@@ -63,9 +63,11 @@ async def deal_points(session: AsyncSession, org_id: str, deal_id: str) -> list[
 
 
 def unscored(org_id: str, model: str) -> Select[tuple[str]]:
-    """The organization's activities with no score from `model`, in id order."""
+    """The organization's activities with words and no score from `model`, in id order."""
+    worded = (func.coalesce(Activity.subject, "") != "") | (func.coalesce(Activity.body, "") != "")
     return (select(Activity.id).outerjoin(ActivitySentiment, ActivitySentiment.activity_id == Activity.id)
-            .where(Activity.org_id == org_id, (ActivitySentiment.id.is_(None)) | (ActivitySentiment.model != model))
+            .where(Activity.org_id == org_id, worded,
+                   (ActivitySentiment.id.is_(None)) | (ActivitySentiment.model != model))
             .order_by(Activity.id))
 
 
@@ -94,14 +96,21 @@ async def deals_now(session: AsyncSession, org_id: str, window: int, limit: int 
 
 async def score_activity(session: AsyncSession, scorer: Scorer, config: SentimentSettings, org_id: str,
                          activity_id: str, *, force: bool = False, announce: bool = True) -> ActivitySentiment | None:
-    """Score one activity (None if it is gone); unchanged words are not scored again unless `force`; the
-    events follow unless `announce` is off (a backfill of old activities is not news)."""
+    """Score one activity (None if it is gone or has no words); unchanged words are not scored again unless
+    `force`; the events follow unless `announce` is off (a backfill of old activities is not news)."""
     row = await session.scalar(select(Activity).where(Activity.org_id == org_id, Activity.id == activity_id))
     if row is None:
         return None
     text = text_of(row)
-    digest = hashlib.sha256(text.encode()).hexdigest()
     kept = await stored(session, org_id, activity_id)
+    if not any(ch.isalnum() for ch in text):
+        # A call logged without notes says nothing of how anyone felt: no score, so it does not pull a deal's
+        # average toward neutral, and a score whose words were cleared away goes.
+        if kept is not None:
+            await session.delete(kept)
+            await session.flush()
+        return None
+    digest = hashlib.sha256(text.encode()).hexdigest()
     if kept is not None and kept.digest == digest and kept.model == scorer.name and not force:
         if (kept.deal_id, kept.occurred_at) != (row.deal_id, row.occurred_at):
             kept.deal_id, kept.occurred_at, kept.updated_at = row.deal_id, row.occurred_at, utcnow()

@@ -57,6 +57,20 @@ class TestActivities:
         assert answer.status_code == 200 and answer.json()["label"] == "positive"
         assert len(await _events(app, api, "activity.sentiment_scored")) == 2  # the job's, then this one's
 
+    async def test_an_activity_without_words_gets_no_score_and_loses_one_when_they_are_cleared(
+            self, app: Litestar, api: Api) -> None:
+        contact = await api.create("contacts", {"first_name": "Ada"})
+        silent = await api.create("activities", {"type": "call", "contact_id": contact["id"]})
+        await settle(app)
+        assert (await api.get(f"/v1/activities/{silent['id']}/sentiment")).status_code == 404
+        assert (await api.post(f"/v1/activities/{silent['id']}/sentiment")).status_code == 422
+        worded = await _log(api, ANGRY)
+        await settle(app)
+        assert (await api.patch(f"/v1/activities/{worded['id']}", {"subject": None, "body": " "})).status_code == 200
+        await settle(app)
+        assert (await api.get(f"/v1/activities/{worded['id']}/sentiment")).status_code == 404
+        assert len(await _events(app, api, "activity.sentiment_scored")) == 1  # the angry words, once
+
     async def test_an_activity_not_yet_scored_or_of_another_organization_is_404(
             self, app: Litestar, api: Api, other: Api) -> None:
         made = await _log(api, ANGRY)
@@ -147,11 +161,11 @@ class TestBackfill:
         monkeypatch.setattr(jobs, "BATCH", 2)
         deal = await _deal(api)
         async with Hub.of(app).sessions.begin() as session:  # written as an import would, with no event
-            for i, text in enumerate([*HAPPY, ANGRY, "Call moved to Friday."]):
+            for text in [*HAPPY, ANGRY, "Call moved to Friday.", None]:
                 session.add(Activity(id=new_id("act"), org_id=api.org_id, type="note", body=text,
                                      deal_id=deal["id"], occurred_at=utcnow()))
         before = (await api.get("/v1/sentiment/backfill")).json()
-        assert (before["activities"], before["unscored"]) == (5, 5)
+        assert (before["activities"], before["unscored"]) == (6, 5)  # one has no words to score
         started = await api.post("/v1/sentiment/backfill")
         assert started.status_code == 202 and started.json()["job_id"]
         await settle(app)
