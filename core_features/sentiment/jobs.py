@@ -1,9 +1,12 @@
-"""Scoring as jobs: the relay's listener queues one `sentiment.score` job per logged or reworded activity."""
+"""When scoring happens: the relay's listener scores each logged or reworded activity in the relay's own
+transaction (so a score and its events exist exactly when the change did, with no job per activity), and the
+`sentiment.backfill` job scores, in batches, what was logged before."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_features.sentiment import service
@@ -13,9 +16,9 @@ from hub.events.models import Event
 from hub.jobs import Job, JobContext, enqueue
 from hub.records.models import Activity
 
-__all__ = ["BACKFILL", "BATCH", "KIND", "backfill", "handle", "on_events"]
+__all__ = ["BACKFILL", "BATCH", "backfill", "on_events"]
 
-KIND = "sentiment.score"
+log = structlog.get_logger("core_features.sentiment")
 BACKFILL = "sentiment.backfill"
 BATCH = 100  # activities one backfill job scores before it queues the next
 # An update that touches none of these leaves the score, and the deal's trend, as they were.
@@ -29,19 +32,20 @@ def _wanted(event: Event) -> bool:
 
 
 async def on_events(ctx: JobContext, session: AsyncSession, events: list[Event]) -> None:
-    """Queue a score for each activity logged, or updated in its words, deal or time."""
+    """Score each activity logged, or updated in its words, deal or time."""
+    scorer, config = ctx.service(Scorer), ctx.config(SentimentSettings)
     for event in events:
         if _wanted(event) and event.subject_id:
-            await enqueue(session, event.org_id, KIND, {"activity_id": event.subject_id}, key=event.id)
+            await _score(session, scorer, config, event)
 
 
-async def handle(ctx: JobContext, job: Job) -> dict[str, Any]:
-    """Score the activity in its own unit of work; an activity deleted meanwhile is nothing to score."""
-    async with ctx.sessions.begin() as session:
-        row = await service.score_activity(session, ctx.service(Scorer), ctx.config(SentimentSettings),
-                                           job.org_id, job.payload["activity_id"])
-        return {"activity_id": job.payload["activity_id"], "score": None if row is None else row.score,
-                "label": None if row is None else row.label}
+async def _score(session: AsyncSession, scorer: Scorer, config: SentimentSettings, event: Event) -> None:
+    try:
+        async with session.begin_nested():
+            await service.score_activity(session, scorer, config, event.org_id, event.subject_id or "")
+    except Exception as exc:  # one activity's trouble must never hold up the relay of every other event
+        log.error("sentiment.score.failed", org_id=event.org_id, activity_id=event.subject_id,
+                  error_class=type(exc).__name__)
 
 
 async def backfill(ctx: JobContext, job: Job) -> dict[str, Any]:

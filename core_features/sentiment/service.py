@@ -1,7 +1,7 @@
 """Scoring activities, keeping their scores, and a deal's trend; every query is scoped by organization.
 
-An activity is scored when it is logged and again when its words change (a job per `activity.created` and
-`activity.updated`). Each score emits `activity.sentiment_scored`; when it pulls the average of its deal's latest
+An activity is scored when it is logged and again when its words change (the relay's listener, on
+`activity.created` and `activity.updated`). Each score emits `activity.sentiment_scored`; when it pulls the average of its deal's latest
 activities down by `HUB_SENTIMENT_DROP_THRESHOLD` or more, `deal.sentiment_dropped` follows.
 """
 
