@@ -71,6 +71,24 @@ class TestActivities:
         assert (await api.get(f"/v1/activities/{worded['id']}/sentiment")).status_code == 404
         assert len(await _events(app, api, "activity.sentiment_scored")) == 1  # the angry words, once
 
+    async def test_an_activity_that_cannot_be_scored_holds_up_nothing_else(
+            self, app: Litestar, api: Api, monkeypatch: Any) -> None:
+        from core_features.sentiment.scorer import Scorer
+
+        real = Scorer.score
+
+        def score(self: Scorer, text: str) -> Any:
+            if "explode" in text:
+                raise RuntimeError("a model that breaks on this text")
+            return real(self, text)
+
+        monkeypatch.setattr(Scorer, "score", score)
+        broken, fine = await _log(api, "This will explode."), await _log(api, ANGRY)
+        [scored] = await _events(app, api, "activity.sentiment_scored")
+        assert scored["subject_id"] == fine["id"]
+        assert (await api.get(f"/v1/activities/{broken['id']}/sentiment")).status_code == 404
+        assert len(await _events(app, api, "activity.created")) == 2
+
     async def test_an_activity_of_another_organization_is_404(self, app: Litestar, api: Api, other: Api) -> None:
         made = await _log(api, ANGRY)
         await settle(app)
