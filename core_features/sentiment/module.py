@@ -3,7 +3,6 @@ trend over its activities, and an event when that trend drops."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from core_features.sentiment import jobs
@@ -24,13 +23,9 @@ HERE = Path(__file__).parent
 
 def _build(hub: Hub) -> None:
     config = hub.settings.of(SentimentSettings)
-    hub.provide(Scorer(config.model, config.drivers))
-
-
-async def _warm(hub: Hub) -> None:
-    """Load the model in a thread as the hub starts, so the first activity scored does not wait for it."""
-    scorer = hub.service(Scorer)
-    await asyncio.to_thread(lambda: scorer.model)
+    scorer = Scorer(config.model, config.drivers)
+    scorer.warm()  # the first activity scored after a start should not wait for the model to load
+    hub.provide(scorer)
 
 
 MODULE = Module(
@@ -48,5 +43,4 @@ MODULE = Module(
     jobs={jobs.BACKFILL: jobs.backfill},
     listeners=(jobs.on_events,),
     build=_build,
-    background=_warm,
 )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,20 +51,20 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if re.search(r"\w", p)][:MAX_SENTENCES]
 
 
-# The models are loaded on first use, in the thread that scores: importing scikit-learn and reading the file
-# take a second or more of CPU that the hub's start and every command that imports the modules need not pay.
-@lru_cache(maxsize=1)
-def _blend() -> Blend:
-    from core_features.sentiment.model import Blend
-
-    return Blend.load()  # read-only once loaded, so one per process
+# The models are loaded once per process, on first use or by `warm` in a thread of their own: importing
+# scikit-learn and reading the file take a second or more of CPU that importing the modules need not pay. The
+# lock makes a second caller wait for the load under way rather than start another.
+_LOCK = threading.Lock()
+_LOADED: dict[str, Blend | Vader] = {}
 
 
-@lru_cache(maxsize=1)
-def _vader() -> Vader:
-    from core_features.sentiment.model import Vader
+def _load(name: str) -> Blend | Vader:
+    with _LOCK:
+        if name not in _LOADED:
+            from core_features.sentiment.model import Blend, Vader
 
-    return Vader()
+            _LOADED[name] = Blend.load() if name == "blend" else Vader()  # read-only once loaded
+        return _LOADED[name]
 
 
 class Scorer:
@@ -75,7 +75,11 @@ class Scorer:
 
     @property
     def model(self) -> Blend | Vader:
-        return _blend() if self.name == "blend" else _vader()
+        return _load(self.name)
+
+    def warm(self) -> None:
+        """Start loading the model in a daemon thread, so the first text scored finds it (nearly) ready."""
+        threading.Thread(target=_load, args=(self.name,), name="sentiment-model", daemon=True).start()
 
     @property
     def band(self) -> float:
