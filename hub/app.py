@@ -66,6 +66,7 @@ MODULES = load_modules(
     "core_features.enrichment.module",
     "core_features.commissions.module",
     "core_features.writing.module",
+    "core_features.sentiment.module",
 )
 
 

@@ -1,0 +1,1 @@
+"""Sentiment of emails, call notes and other activities, and its trend over a deal."""
