@@ -69,11 +69,11 @@ async def assign_records(session: AsyncSession, model: TerritoryModel, record_ty
         return 0
     engine = await compiled(session, model)
     ids = [r["id"] for r in records]
-    existing: dict[str, list[Assignment]] = {}
-    for row in await session.scalars(select(Assignment).where(
-            Assignment.org_id == model.org_id, Assignment.model_id == model.id,
-            Assignment.record_type == record_type, Assignment.record_id.in_(ids))
-            .execution_options(populate_existing=True)):  # rows this session read before may be stale
+    existing: dict[str, list[Any]] = {}
+    table = Assignment.__table__  # plain rows: a realignment reads thousands, and needs no ORM objects of them
+    for row in await session.execute(select(table).where(
+            table.c.org_id == model.org_id, table.c.model_id == model.id, table.c.record_type == record_type,
+            table.c.record_id.in_(ids))):
         existing.setdefault(row.record_id, []).append(row)
     excluded = set(await session.scalars(select(Exclusion.record_id).where(
         Exclusion.org_id == model.org_id, Exclusion.model_id == model.id, Exclusion.record_type == record_type,
@@ -99,7 +99,7 @@ class _Writes:
         self.owners: dict[str, str] = {}  # record id → its primary territory
         self.changed = 0
 
-    def plan(self, record: dict[str, Any], matches: Sequence[Match], rows: Sequence[Assignment]) -> None:
+    def plan(self, record: dict[str, Any], matches: Sequence[Match], rows: Sequence[Any]) -> None:
         want = desired(matches, rows)
         have = {row.territory_id: row for row in rows}
         before = len(self.inserts) + len(self.deletes) + len(self.updates)
@@ -127,7 +127,7 @@ class _Writes:
             record_type=self.record_type, record_id=record_id, primary=w.primary, cause=w.cause,  # type: ignore[arg-type]
             rule_id=w.rule_id))
 
-    def _moved(self, record_id: str, rows: Sequence[Assignment], want: dict[str, Want]) -> None:
+    def _moved(self, record_id: str, rows: Sequence[Any], want: dict[str, Want]) -> None:
         old = next((row.territory_id for row in rows if row.is_primary), None)
         new = next((t for t, w in want.items() if w.primary), None)
         if new is not None and new != old:

@@ -2,7 +2,9 @@
 
 The filter is parsed with lark (a syntax error names its position) and, like every item, turned into a plain
 Python closure over already-normalised values: interpreted from the parse tree, never `eval`ed. A record is a
-flat dict: standard fields by name, custom fields as `custom.<key>`, coordinates as `_lat` and `_lng`.
+flat dict: standard fields by name, custom fields as `custom.<key>`, coordinates as `_lat` and `_lng`; `prepare`
+adds each text once normalised (`~field`, and `#field` for postal codes), so that a thousand territories' rules
+do not each casefold the same value again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from hub.errors import ValidationFailed
 
 __all__ = ["GEO_OPERATORS", "OPERATORS", "CompiledRule", "Predicate", "compile_filter", "compile_item",
-           "compile_rule", "parse_filter"]
+           "compile_rule", "parse_filter", "postal_fields", "prepare"]
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -140,6 +142,25 @@ def _postal(value: Any) -> str:
     return "".join(str(value).split()).upper()
 
 
+def prepare(record: Record, postal: Sequence[str] = ("postal_code",)) -> Record:
+    """The record with every scalar's normalised text beside it (`~field`) and its postal codes (`#field`)."""
+    out = dict(record)
+    for key, value in record.items():
+        if isinstance(value, str):
+            out["~" + key] = value.strip().casefold()
+        elif value is not None and not isinstance(value, (bool, list, dict)):
+            out["~" + key] = str(value).casefold()
+    for key in postal:
+        if (value := record.get(key)) is not None:
+            out["#" + key] = _postal(value)
+    return out
+
+
+def postal_fields(items: Sequence[dict[str, Any]]) -> set[str]:
+    """The fields postal operators of these items read, which `prepare` must normalise."""
+    return {i.get("field") or "postal_code" for i in items if i.get("operator") in ("postal_prefix", "postal_range")}
+
+
 def _list(value: Any, field: str, each: Callable[[Any], Any] = _text) -> list[Any]:
     if not isinstance(value, list) or not value:
         raise _invalid("This operator takes a non-empty list of values.", field)
@@ -168,13 +189,13 @@ def _equals(key: str, value: Any) -> Predicate:
     number = _number(value) if isinstance(value, (int, float, Decimal)) else None
     if number is not None:
         return lambda record: _number(record.get(key)) == number
-    wanted = _text(value)
-    return lambda record: record.get(key) is not None and _text(record[key]) == wanted
+    wanted, text = _text(value), "~" + key
+    return lambda record: record.get(text) == wanted
 
 
 def _set_member(key: str, value: Any, field: str, each: Callable[[Any], Any] = _text) -> Predicate:
-    wanted = frozenset(_list(value, field, each))
-    return lambda record: record.get(key) is not None and each(record[key]) in wanted
+    wanted, text = frozenset(_list(value, field, each)), "~" + key
+    return lambda record: record.get(text) in wanted
 
 
 def _postal_range(key: str, value: Any, field: str) -> Predicate:
@@ -183,13 +204,13 @@ def _postal_range(key: str, value: Any, field: str) -> Predicate:
     low, high = _postal(value["from"]), _postal(value["to"])
     if len(low) != len(high) or low > high:
         raise _invalid("A postal range runs from a code to a code of the same length, the lower first.", field)
-    size = len(low)
+    size, postal = len(low), "#" + key
 
     def within(record: Record) -> bool:
-        code = record.get(key)
+        code = record.get(postal)
         if code is None:
             return False
-        code = _postal(code)[:size]  # a ZIP+4 is in the range its five digits are
+        code = code[:size]  # a ZIP+4 is in the range its five digits are
         return len(code) == size and low <= code <= high
     return within
 
@@ -232,7 +253,7 @@ def compile_item(field: str | None, operator: str, value: Any, where: str = "ite
     if operator in ("in", "region_in"):
         return _set_member(key, value, at)
     if operator == "country_in":
-        return _set_member(key, value, at, lambda v: str(v).strip().upper())
+        return _set_member(key, value, at)
     if operator == "not_in":
         member = _set_member(key, value, at)
         return lambda record: not member(record)
@@ -244,8 +265,8 @@ def compile_item(field: str | None, operator: str, value: Any, where: str = "ite
         empty = operator == "is_empty"
         return lambda record: (record.get(key) in (None, "", [])) is empty
     if operator == "postal_prefix":
-        prefixes = tuple(_list(value, at, _postal))
-        return lambda record: record.get(key) is not None and _postal(record[key]).startswith(prefixes)
+        prefixes, postal = tuple(_list(value, at, _postal)), "#" + key
+        return lambda record: (code := record.get(postal)) is not None and code.startswith(prefixes)
     if operator == "postal_range":
         return _postal_range(key, value, at)
     return _radius(value, at)
@@ -254,10 +275,10 @@ def compile_item(field: str | None, operator: str, value: Any, where: str = "ite
 def _text_match(key: str, operator: str, value: Any, at: str) -> Predicate:
     if not isinstance(value, str) or not value.strip():
         raise _invalid(f"`{operator}` takes a non-empty text.", at)
-    part = _text(value)
+    part, text = _text(value), "~" + key
     if operator == "starts_with":
-        return lambda record: record.get(key) is not None and _text(record[key]).startswith(part)
-    has = (lambda record: record.get(key) is not None and part in _text(record[key]))
+        return lambda record: (found := record.get(text)) is not None and found.startswith(part)
+    has = (lambda record: (found := record.get(text)) is not None and part in found)
     return has if operator == "contains" else (lambda record: not has(record))
 
 
@@ -270,6 +291,7 @@ class CompiledRule:
     record_type: str
     items: tuple[Predicate, ...]
     matches: Predicate
+    postal: frozenset[str] = frozenset()
 
 
 def compile_rule(rule_id: str, record_type: str, items: Sequence[dict[str, Any]],
@@ -285,4 +307,4 @@ def compile_rule(rule_id: str, record_type: str, items: Sequence[dict[str, Any]]
         matches = preds[0]
     else:
         matches = lambda record: all(p(record) for p in preds)  # noqa: E731
-    return CompiledRule(rule_id, record_type, preds, matches)
+    return CompiledRule(rule_id, record_type, preds, matches, frozenset(postal_fields(items)))

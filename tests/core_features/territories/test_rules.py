@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from core_features.territories.engine import compile_model
-from core_features.territories.rules import compile_filter, compile_item, compile_rule
+from core_features.territories.rules import compile_filter, compile_item, compile_rule, prepare
 from hub.errors import ValidationFailed
 
 
@@ -76,7 +76,7 @@ class TestItems:
     ])
     def test_each_operator(self, field: str | None, op: str, value: Any, record: dict[str, Any],
                            expected: bool) -> None:
-        assert compile_item(field, op, value)(record) is expected
+        assert compile_item(field, op, value)(prepare(record)) is expected
 
     @pytest.mark.parametrize(("op", "value", "says"), [
         ("between", 1, "Unknown operator"), ("in", "US", "non-empty list"),
@@ -89,7 +89,7 @@ class TestItems:
     def test_a_rule_without_filter_needs_every_item(self) -> None:
         rule = compile_rule("r", "company", [{"field": "industry", "operator": "equals", "value": "x"},
                                              {"operator": "country_in", "value": ["US"]}], None)
-        assert rule.matches({"industry": "X", "country": "US"}) and not rule.matches({"industry": "X"})
+        assert rule.matches(prepare({"industry": "X", "country": "US"})) and not rule.matches(prepare({"industry": "X"}))
 
 
 def _tree() -> Any:
