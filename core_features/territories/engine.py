@@ -134,5 +134,5 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value[:8]) + (" …" if len(value) > 8 else "")
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
+        return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))  # JSONB keeps no order of its own
     return "" if value is None else str(value)

@@ -10,7 +10,8 @@ from core_features.territories.models import (Assignment, Exclusion, Member, Rea
                                               TerritoryModel)
 from core_features.territories.operations import REALIGN
 from core_features.territories.settings import TerritorySettings
-from hub.module import Module
+from core_features.territories.pages import TerritoryPages
+from hub.module import Module, NavItem
 
 __all__ = ["MODULE"]
 
@@ -25,6 +26,9 @@ MODULE = Module(
     models=(TerritoryModel, Territory, Rule, Member, Assignment, Exclusion, Realignment),
     migrations=HERE / "migrations",
     routes=(ModelController, TerritoryController, delete_rule, unassign_manual),
+    pages=(TerritoryPages,),
+    nav=(NavItem("Territories", "/portal/territories"),),
+    templates={"territories": HERE / "templates"},
     catalog=register,
     jobs={REALIGN: jobs.realign},
     listeners=(jobs.on_events,),
