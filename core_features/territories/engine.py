@@ -55,12 +55,14 @@ class CompiledModel:
         for node in nodes:
             node.children.sort(key=lambda n: (n.priority, n.name))
         self.roots = sorted((n for n in nodes if n.parent_id not in self.nodes), key=lambda n: (n.priority, n.name))
-        self.postal = tuple({"postal_code"}.union(*(r.postal for n in nodes for rs in n.rules.values() for r in rs)))
+        every = [r for n in nodes for rs in n.rules.values() for r in rs]
+        self.postal = tuple({"postal_code"}.union(*(r.postal for r in every)))
+        self.fields = tuple(set().union(*(r.fields for r in every)))  # the only ones `prepare` need normalise
 
     def match(self, record_type: str, record: Record) -> list[Match]:
         """The territories that take the record, its primary one first."""
         found: list[Match] = []
-        _walk(self.roots, record_type, prepare(record, self.postal), None, found)
+        _walk(self.roots, record_type, prepare(record, self.postal, self.fields), None, found)
         found.sort(key=lambda m: m.order)
         return found
 
@@ -68,7 +70,7 @@ class CompiledModel:
         """Every territory the record reached or was turned away from, with each rule's and item's verdict."""
         out: list[dict[str, Any]] = []
         taken = {m.territory_id for m in self.match(record_type, record)}
-        _explain(self.roots, record_type, prepare(record, self.postal), True, taken, out)
+        _explain(self.roots, record_type, prepare(record, self.postal, self.fields), True, taken, out)
         return out
 
 

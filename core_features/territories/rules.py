@@ -142,10 +142,12 @@ def _postal(value: Any) -> str:
     return "".join(str(value).split()).upper()
 
 
-def prepare(record: Record, postal: Sequence[str] = ("postal_code",)) -> Record:
-    """The record with every scalar's normalised text beside it (`~field`) and its postal codes (`#field`)."""
+def prepare(record: Record, postal: Sequence[str] = ("postal_code",), fields: Sequence[str] | None = None) -> Record:
+    """The record with its scalars' normalised text beside them (`~field`; only `fields` when given, the ones
+    some rule reads) and its postal codes (`#field`)."""
     out = dict(record)
-    for key, value in record.items():
+    for key in record if fields is None else fields:
+        value = record.get(key)
         if isinstance(value, str):
             out["~" + key] = value.strip().casefold()
         elif value is not None and not isinstance(value, (bool, list, dict)):
@@ -292,6 +294,7 @@ class CompiledRule:
     items: tuple[Predicate, ...]
     matches: Predicate
     postal: frozenset[str] = frozenset()
+    fields: frozenset[str] = frozenset()
 
 
 def compile_rule(rule_id: str, record_type: str, items: Sequence[dict[str, Any]],
@@ -307,4 +310,6 @@ def compile_rule(rule_id: str, record_type: str, items: Sequence[dict[str, Any]]
         matches = preds[0]
     else:
         matches = lambda record: all(p(record) for p in preds)  # noqa: E731
-    return CompiledRule(rule_id, record_type, preds, matches, frozenset(postal_fields(items)))
+    read = frozenset(i.get("field") or GEO_FIELDS.get(i.get("operator", ""), "") for i in items) - {""}
+    return CompiledRule(rule_id, record_type, preds, matches, frozenset(postal_fields(items)), read)
+
