@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_features.territories.engine import CompiledModel, Match, compile_model
@@ -94,7 +96,7 @@ class _Writes:
         self.inserts: list[dict[str, Any]] = []
         self.deletes: list[str] = []
         self.updates: list[dict[str, Any]] = []
-        self.assigned: list[TerritoryAssigned] = []
+        self.assigned: dict[str, TerritoryAssigned] = {}  # by the id of the row that would insert it
         self.moved: list[TerritoryChanged] = []
         self.owners: dict[str, str] = {}  # record id → its primary territory
         self.changed = 0
@@ -122,10 +124,10 @@ class _Writes:
                              "version": 1, "model_id": self.model.id, "territory_id": territory_id,
                              "record_type": self.record_type, "record_id": record_id, "is_primary": w.primary,
                              "cause": w.cause, "rule_id": w.rule_id, "inherited": w.inherited})
-        self.assigned.append(TerritoryAssigned(
+        self.assigned[self.inserts[-1]["id"]] = TerritoryAssigned(
             model_id=self.model.id, territory_id=territory_id, territory_name=self._name(territory_id),
             record_type=self.record_type, record_id=record_id, primary=w.primary, cause=w.cause,  # type: ignore[arg-type]
-            rule_id=w.rule_id))
+            rule_id=w.rule_id)
 
     def _moved(self, record_id: str, rows: Sequence[Any], want: dict[str, Want]) -> None:
         old = next((row.territory_id for row in rows if row.is_primary), None)
@@ -148,12 +150,17 @@ class _Writes:
             await session.execute(delete(table).where(table.c.id.in_(self.deletes)))
         if self.updates:
             await _update_rows(session, self.updates)
+        inserted: set[str] = set()
         if self.inserts:
-            await session.execute(insert(table), self.inserts)
+            # The write path and a realignment may place the same record at once: the second insert gives way.
+            dialect = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+            statement = dialect(table).on_conflict_do_nothing(
+                index_elements=["territory_id", "record_type", "record_id"]).returning(table.c.id)
+            inserted = set((await session.execute(statement, self.inserts)).scalars())
         if self.model.assign_owner and self.owners:
             await _take_owners(session, self.model, self.record_type, self.owners)
         if self.emit_events:
-            for event in self.assigned:
+            for event in (e for row_id, e in self.assigned.items() if row_id in inserted):
                 emit(session, self.model.org_id, TERRITORY_ASSIGNED, event, subject_id=event.territory_id)
             for moved in self.moved:
                 emit(session, self.model.org_id, TERRITORY_CHANGED, moved, subject_id=moved.territory_id)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_features.territories import service
 from core_features.territories.assign import assign_records, compiled
+from core_features.territories.events import TERRITORY_ASSIGNED, TerritoryAssigned
 from core_features.territories.models import (Assignment, Exclusion, Member, Realignment, Rule, Territory,
                                               TerritoryModel)
 from core_features.territories.records import RECORD_TYPES, load
@@ -18,6 +19,7 @@ from core_features.territories.settings import TerritorySettings
 from hub.catalog import ActionContext
 from hub.db import new_id, utcnow
 from hub.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from hub.events.service import emit
 
 __all__ = ["activate", "active_model", "archive", "assign_manual", "assign_one", "assignments_of", "clone",
            "explain", "record", "set_excluded", "start_realignment", "unassign_manual"]
@@ -105,6 +107,11 @@ async def assign_manual(ctx: ActionContext, territory_id: str, data: ManualIn) -
         ctx.session.add(Assignment(id=new_id("tas"), org_id=ctx.org_id, model_id=model.id, territory_id=territory.id,
                                    record_type=data.record_type, record_id=data.record_id, is_primary=data.primary,
                                    cause="manual", rule_id=None, inherited=False, created_at=now, updated_at=now))
+        if model.state == "active":
+            emit(ctx.session, ctx.org_id, TERRITORY_ASSIGNED, TerritoryAssigned(
+                model_id=model.id, territory_id=territory.id, territory_name=territory.name,
+                record_type=data.record_type, record_id=data.record_id, primary=data.primary, cause="manual"),
+                subject_id=territory.id)
     else:
         row.cause, row.rule_id, row.inherited, row.updated_at = "manual", None, False, now
         row.is_primary = row.is_primary or data.primary

@@ -171,3 +171,30 @@ class TestModels:
         assert refused.status_code == 409 and "read-only" in refused.json()["detail"]
         again = await api.post(f"/v1/territory_models/{ids['model']}/activate")
         assert again.status_code == 409
+
+
+class TestCatalog:
+    async def test_the_actions_assign_a_record_and_find_its_territories(self, app: Litestar, api: Api) -> None:
+        ids = await draw(api)
+        none = await api.post("/v1/actions/territory.find", {"name": "Europe"})
+        assert none.status_code == 200 and none.json() == {"data": []}  # no active model yet
+        await activate(app, api, ids["model"])
+        made = await company(api, "Lille", country="FR")
+        assigned = await api.post("/v1/actions/territory.assign", {"record_type": "company", "record_id": made})
+        assert assigned.status_code == 200
+        assert [(a["territory_id"], a["primary"]) for a in assigned.json()["data"]] == [(ids["europe"], True)]
+        found = await api.post("/v1/actions/territory.find", {"record_type": "company", "record_id": made})
+        assert found.json()["data"] == [{"territory_id": ids["europe"], "territory_name": "Europe", "primary": True,
+                                         "cause": "rule"}]
+        by_name = await api.post("/v1/actions/territory.find", {"name": "  west "})
+        assert [t["territory_id"] for t in by_name.json()["data"]] == [ids["west"]]
+        bare = await api.post("/v1/actions/territory.find", {})
+        assert bare.status_code == 422
+
+    async def test_a_record_assigned_by_hand_is_announced(self, app: Litestar, api: Api) -> None:
+        ids = await draw(api)
+        await activate(app, api, ids["model"])
+        made = await company(api, "Nowhere", country="JP")
+        await api.post(f"/v1/territories/{ids['europe']}/assignments", {"record_type": "company", "record_id": made})
+        assert [(e["record_id"], e["cause"]) for e in await _events(app, api, "territory.assigned")] == [
+            (made, "manual")]
