@@ -37,20 +37,20 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core_features.territories import jobs  # noqa: E402
-from core_features.territories.assign import assign_records  # noqa: E402
-from core_features.territories.engine import compile_model  # noqa: E402
-from core_features.territories.models import Realignment, Rule, Territory, TerritoryModel  # noqa: E402
-from core_features.territories.records import load  # noqa: E402
-from hub import observability  # noqa: E402
-from hub.app import MODULES  # noqa: E402
-from hub.db import new_id, utcnow  # noqa: E402
-from hub.jobs import Job, JobContext, RetryLater  # noqa: E402
-from hub.migrate import upgrade  # noqa: E402
-from hub.records.models import Company  # noqa: E402
-from hub.runtime import Hub  # noqa: E402
-from hub.settings import load_settings  # noqa: E402
-from hub.tenancy import service  # noqa: E402
+from core_features.territories import jobs
+from core_features.territories.assign import assign_records
+from core_features.territories.engine import compile_model
+from core_features.territories.models import Realignment, Rule, Territory, TerritoryModel
+from core_features.territories.records import load
+from hub import observability
+from hub.app import MODULES
+from hub.db import new_id, utcnow
+from hub.jobs import Job, JobContext, RetryLater
+from hub.migrate import upgrade
+from hub.records.models import Company
+from hub.runtime import Hub
+from hub.settings import load_settings
+from hub.tenancy import service
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 COUNTRIES = ["US", "CA", "MX", "BR", "AR", "DE", "FR", "GB", "ES", "IT", "JP", "CN", "IN", "KR", "AU",

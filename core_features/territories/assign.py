@@ -13,8 +13,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_features.territories.engine import CompiledModel, Match, compile_model
-from core_features.territories.events import (TERRITORY_ASSIGNED, TERRITORY_CHANGED, TerritoryAssigned,
-                                              TerritoryChanged)
+from core_features.territories.events import (
+    TERRITORY_ASSIGNED,
+    TERRITORY_CHANGED,
+    TerritoryAssigned,
+    TerritoryChanged,
+)
 from core_features.territories.models import Assignment, Exclusion, Member, Rule, Territory, TerritoryModel
 from core_features.territories.records import table_of
 from hub.db import new_id, utcnow

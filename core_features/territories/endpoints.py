@@ -11,10 +11,29 @@ from sqlalchemy import select
 from core_features.territories import operations, service
 from core_features.territories.models import Member, Realignment, TerritoryModel
 from core_features.territories.preview import preview
-from core_features.territories.schemas import (AssignIn, AssignmentOut, CloneIn, ExclusionIn, ExplainOut, ManualIn, MemberIn,
-                                               MemberOut, ModelIn, ModelOut, ModelPatch, PreviewOut, RealignIn,
-                                               RealignmentOut, RecordType, RuleIn, RuleOut, TerritoryIn,
-                                               TerritoryOut, TerritoryPatch, realignment_out)
+from core_features.territories.schemas import (
+    AssignIn,
+    AssignmentOut,
+    CloneIn,
+    ExclusionIn,
+    ExplainOut,
+    ManualIn,
+    MemberIn,
+    MemberOut,
+    ModelIn,
+    ModelOut,
+    ModelPatch,
+    PreviewOut,
+    RealignIn,
+    RealignmentOut,
+    RecordType,
+    RuleIn,
+    RuleOut,
+    TerritoryIn,
+    TerritoryOut,
+    TerritoryPatch,
+    realignment_out,
+)
 from hub.deps import Ctx
 from hub.errors import NotFound
 from hub.records.endpoints import IfMatch, etag, parse_if_match

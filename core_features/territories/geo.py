@@ -52,7 +52,7 @@ def world_tiles(step: float = 7.0) -> dict[str, tuple[int, int]]:
 
 
 def _nearest_free(want: tuple[int, int], taken: dict[tuple[int, int], str]) -> tuple[int, int]:
-    for radius in range(0, 10):
+    for radius in range(10):
         ring = [(want[0] + dx, want[1] + dy) for dx in range(-radius, radius + 1) for dy in range(-radius, radius + 1)
                 if max(abs(dx), abs(dy)) == radius]
         for cell in sorted(ring, key=lambda c: (abs(c[0] - want[0]) + abs(c[1] - want[1]), c[1], c[0])):

@@ -5,12 +5,24 @@ from pathlib import Path
 
 from core_features.territories import jobs
 from core_features.territories.catalog import register
-from core_features.territories.endpoints import ModelController, TerritoryController, delete_rule, unassign_manual
-from core_features.territories.models import (Assignment, Exclusion, Member, Realignment, Rule, Territory,
-                                              TerritoryModel)
+from core_features.territories.endpoints import (
+                                              ModelController,
+                                              TerritoryController,
+                                              delete_rule,
+                                              unassign_manual,
+)
+from core_features.territories.models import (
+                                              Assignment,
+                                              Exclusion,
+                                              Member,
+                                              Realignment,
+                                              Rule,
+                                              Territory,
+                                              TerritoryModel,
+)
 from core_features.territories.operations import REALIGN
-from core_features.territories.settings import TerritorySettings
 from core_features.territories.pages import TerritoryPages
+from core_features.territories.settings import TerritorySettings
 from hub.module import Module, NavItem
 
 __all__ = ["MODULE"]

@@ -11,8 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core_features.territories import service
 from core_features.territories.assign import assign_records, compiled
 from core_features.territories.events import TERRITORY_ASSIGNED, TerritoryAssigned
-from core_features.territories.models import (Assignment, Exclusion, Member, Realignment, Rule, Territory,
-                                              TerritoryModel)
+from core_features.territories.models import (
+    Assignment,
+    Exclusion,
+    Member,
+    Realignment,
+    Rule,
+    Territory,
+    TerritoryModel,
+)
 from core_features.territories.records import RECORD_TYPES, load
 from core_features.territories.schemas import AssignmentOut, ExplainOut, ManualIn
 from core_features.territories.settings import TerritorySettings

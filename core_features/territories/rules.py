@@ -309,7 +309,7 @@ def compile_rule(rule_id: str, record_type: str, items: Sequence[dict[str, Any]]
     elif len(preds) == 1:
         matches = preds[0]
     else:
-        matches = lambda record: all(p(record) for p in preds)  # noqa: E731
+        matches = lambda record: all(p(record) for p in preds)
     read = frozenset(i.get("field") or GEO_FIELDS.get(i.get("operator", ""), "") for i in items) - {""}
     return CompiledRule(rule_id, record_type, preds, matches, frozenset(postal_fields(items)), read)
 

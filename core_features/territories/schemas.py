@@ -8,9 +8,30 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-__all__ = ["ExclusionIn", "AssignIn", "AssignmentOut", "CloneIn", "RealignIn", "realignment_out", "ExplainOut", "ItemIn", "ManualIn", "MemberIn", "MemberOut", "ModelIn", "ModelOut",
-           "ModelPatch", "PreviewOut", "RealignmentOut", "RecordType", "RuleIn", "RuleOut", "TerritoryIn",
-           "TerritoryOut", "TerritoryPatch"]
+__all__ = [
+    "AssignIn",
+    "AssignmentOut",
+    "CloneIn",
+    "ExclusionIn",
+    "ExplainOut",
+    "ItemIn",
+    "ManualIn",
+    "MemberIn",
+    "MemberOut",
+    "ModelIn",
+    "ModelOut",
+    "ModelPatch",
+    "PreviewOut",
+    "RealignIn",
+    "RealignmentOut",
+    "RecordType",
+    "RuleIn",
+    "RuleOut",
+    "TerritoryIn",
+    "TerritoryOut",
+    "TerritoryPatch",
+    "realignment_out",
+]
 
 RecordType = Literal["company", "contact", "lead", "deal"]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]

@@ -18,8 +18,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from core_features.territories.models import Member, Rule, Territory, TerritoryModel
 from core_features.territories.records import fields_of
 from core_features.territories.rules import compile_rule
-from core_features.territories.schemas import (MemberIn, ModelIn, ModelOut, ModelPatch, RuleIn, RuleOut, TerritoryIn,
-                                               TerritoryOut, TerritoryPatch)
+from core_features.territories.schemas import (
+    MemberIn,
+    ModelIn,
+    ModelOut,
+    ModelPatch,
+    RuleIn,
+    RuleOut,
+    TerritoryIn,
+    TerritoryOut,
+    TerritoryPatch,
+)
 from core_features.territories.settings import TerritorySettings
 from hub.catalog import ActionContext
 from hub.db import new_id, utcnow

@@ -8,8 +8,7 @@ from litestar import Litestar
 
 from hub.jobs.testing import settle
 from tests.conftest import Api
-from tests.webhooks.portal.conftest import (browser, chromium, live_hub, open_portal, page,  # noqa: F401 (fixtures)
-                                            portal)
+from tests.webhooks.portal.conftest import browser, chromium, live_hub, open_portal, page, portal  # noqa: F401 (fixtures)
 
 __all__ = ["activate", "company", "draw", "rule", "territory"]
 

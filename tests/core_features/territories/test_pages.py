@@ -9,7 +9,6 @@ from typing import Any
 from litestar import Litestar
 from playwright.async_api import Page, expect
 
-from hub.jobs.testing import settle
 from tests.conftest import Api
 from tests.core_features.territories.conftest import activate, company, draw
 from tests.webhooks.portal.conftest import LiveHub, Portal, screenshot
@@ -46,7 +45,7 @@ class TestPages:
         west, oregon, texas = _tile(shown.text, "CA"), _tile(shown.text, "OR"), _tile(shown.text, "TX")
         assert west.startswith("CA: West, 1 records") and oregon.startswith("OR: West")
         assert texas.startswith("TX: Americas") and west.split(" | ")[1] != texas.split(" | ")[1]
-        row = re.search(r'data-label="Territory">.*?Bay</th>(.*?)</tr>', shown.text, re.S)
+        row = re.search(r'data-label="Territory">.*?Bay</th>(.*?)</tr>', shown.text, re.DOTALL)
         assert row and re.findall(r'data-label="(?:Records|Open deals)">([^<]+)<', row.group(1)) == ["1", "1,500 USD"]
         world = await portal.get("/portal/territories", params={"view": "world"})
         assert _tile(world.text, "DE").startswith("DE: Europe, 1 records") and _tile(world.text, "JP").startswith(
@@ -55,7 +54,7 @@ class TestPages:
     async def test_the_tree_shows_rules_people_and_records(self, app: Litestar, api: Api, portal: Portal) -> None:
         ids = await _world(app, api)
         shown = await portal.get("/portal/territories/tree")
-        bay = re.search(rf'<li id="t-{ids["bay"]}">(.*?)</li>', shown.text, re.S)
+        bay = re.search(rf'<li id="t-{ids["bay"]}">(.*?)</li>', shown.text, re.DOTALL)
         assert bay and "Rita Reyes (owner)" in bay.group(1) and "1 records" in bay.group(1)
         assert "company: 1 OR 2 — 1 postal prefix 94; 2 within radius km 30, lat 37.7749, lng -122.4194" in shown.text
         assert shown.text.index(f't-{ids["americas"]}') < shown.text.index(f't-{ids["west"]}') < shown.text.index(
