@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core_features.territories.assign import assign_records
+from core_features.territories.assign import assign_records, compiled
 from core_features.territories.models import Assignment, Realignment, TerritoryModel
 from core_features.territories.operations import active_model
 from core_features.territories.records import RECORD_TYPES, load, load_after, table_of
@@ -42,7 +42,9 @@ async def on_events(ctx: JobContext, session: AsyncSession, events: list[Event])
     for (org_id, kind), ids in written.items():
         model = await active_model(session, org_id)
         if model is not None:
-            records = await load(session, org_id, kind, set(ids), config.latitude_field, config.longitude_field)
+            fields = (await compiled(session, model)).fields
+            records = await load(session, org_id, kind, set(ids), config.latitude_field, config.longitude_field,
+                                 fields)
             await assign_records(session, model, kind, records)
 
 
@@ -86,9 +88,10 @@ async def _begin(session: AsyncSession, org_id: str, run_id: str) -> None:
 async def _batch(session: AsyncSession, run: Realignment, model: TerritoryModel, config: TerritorySettings) -> bool:
     """Match and store the next batch and move the cursor past it; answers False once nothing is left."""
     kind, after = run.cursor.get("type"), run.cursor.get("after")
+    fields = (await compiled(session, model)).fields
     while kind is not None:
         records = await load_after(session, run.org_id, kind, after, config.batch_size, config.latitude_field,
-                                   config.longitude_field)
+                                   config.longitude_field, fields)
         if records:
             run.changed += await assign_records(session, model, kind, records)
             run.processed += len(records)
