@@ -93,7 +93,8 @@ async def _batch(session: AsyncSession, run: Realignment, model: TerritoryModel,
         records = await load_after(session, run.org_id, kind, after, config.batch_size, config.latitude_field,
                                    config.longitude_field, fields)
         if records:
-            run.changed += await assign_records(session, model, kind, records)
+            # Only the active model's placements are news; a planning model's are a draft.
+            run.changed += await assign_records(session, model, kind, records, emit_events=model.state == "active")
             run.processed += len(records)
             run.cursor = {"type": kind, "after": records[-1]["id"]}
             run.updated_at = utcnow()
