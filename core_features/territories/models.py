@@ -78,7 +78,8 @@ class Assignment(RecordMixin, Base):
 
     __tablename__ = "territory_assignments"
     __extra_args__ = (UniqueConstraint("territory_id", "record_type", "record_id"),
-                      Index(None, "org_id", "model_id", "record_type", "record_id"))
+                      # A record's rows in every model: those of one model, or all of them when it is deleted.
+                      Index(None, "org_id", "record_type", "record_id", "model_id"))
 
     model_id: Mapped[str] = mapped_column(ForeignKey("territory_models.id", ondelete="CASCADE"))
     territory_id: Mapped[str] = mapped_column(ForeignKey("territories.id", ondelete="CASCADE"))

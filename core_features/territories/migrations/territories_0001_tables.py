@@ -90,8 +90,8 @@ def upgrade() -> None:
             _fk("territory_assignments", "territory_id", "territories"),
             sa.UniqueConstraint("territory_id", "record_type", "record_id",
                                 name=op.f("uq_territory_assignments_territory_id_record_type_record_id")))
-    op.create_index(op.f("ix_territory_assignments_org_id_model_id_record_type_record_id"), "territory_assignments",
-                    ["org_id", "model_id", "record_type", "record_id"])
+    op.create_index(op.f("ix_territory_assignments_org_id_record_type_record_id_model_id"), "territory_assignments",
+                    ["org_id", "record_type", "record_id", "model_id"])
     _record("territory_exclusions", *_model_id("territory_exclusions"),
             sa.Column("record_type", sa.String(length=10), nullable=False),
             sa.Column("record_id", sa.String(length=40), nullable=False),
