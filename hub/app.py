@@ -67,6 +67,7 @@ MODULES = load_modules(
     "core_features.commissions.module",
     "core_features.writing.module",
     "core_features.sentiment.module",
+    "core_features.territories.module",
 )
 
 
