@@ -60,6 +60,7 @@ MODULES = load_modules(
     "connectors.zapier.module",
     "connectors.make.module",
     "core_features.competitors.module",
+    "core_features.insights.module",
 )
 
 

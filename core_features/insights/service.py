@@ -1,0 +1,197 @@
+"""Model versions per organization and kind, training runs, and scoring records into the module's score table."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import structlog
+from sklearn.metrics import roc_auc_score
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core_features.insights import history, nba, training
+from core_features.insights.events import (DEAL_WIN_PROBABILITY_CHANGED, LEAD_SCORE_CHANGED,
+                                           DealWinProbabilityChanged, Factor, LeadScoreChanged)
+from core_features.insights.features import features
+from core_features.insights.models import ModelVersion, RecordScore
+from core_features.insights.scoring import Scored, bucket, explain_model, rule_score
+from core_features.insights.settings import InsightSettings
+from hub.db import new_id, utcnow
+from hub.events.service import emit
+from hub.records.models import CustomField
+
+__all__ = ["KINDS", "active", "counts", "score", "start_training", "train"]
+
+KINDS = ("lead", "deal")
+log = structlog.get_logger("insights")
+_CACHE: OrderedDict[str, Any] = OrderedDict()  # model id → loaded model; ids never change meaning
+_CACHE_SIZE = 64
+
+
+async def active(session: AsyncSession, org_id: str, kind: str) -> ModelVersion | None:
+    """The version serving this organization's scores of this kind, if any."""
+    return await session.scalar(select(ModelVersion).where(
+        ModelVersion.org_id == org_id, ModelVersion.kind == kind, ModelVersion.status == "active"))
+
+
+async def counts(session: AsyncSession, org_id: str, kind: str) -> tuple[int, int]:
+    """Positive and negative outcomes the organization has of this kind now."""
+    model = history.RESOURCES[kind].model
+    rows = dict((await session.execute(select(model.status, func.count()).where(
+        model.org_id == org_id, model.status.in_(list(history.OUTCOMES[kind]))).group_by(model.status))).all())
+    labels = history.OUTCOMES[kind]
+    return (sum(n for s, n in rows.items() if labels[s] == 1), sum(n for s, n in rows.items() if labels[s] == 0))
+
+
+async def start_training(session: AsyncSession, org_id: str, kind: str) -> ModelVersion:
+    """A new version row, `training`, numbered after the organization's last one of this kind."""
+    last = await session.scalar(select(func.max(ModelVersion.version)).where(
+        ModelVersion.org_id == org_id, ModelVersion.kind == kind))
+    row = ModelVersion(id=new_id("aim"), org_id=org_id, kind=kind, version=(last or 0) + 1, status="training",
+                       progress="queued", samples=0, positives=0, metrics={}, features=[], baseline={},
+                       created_at=utcnow())
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def train(sessions: async_sessionmaker[AsyncSession], org_id: str, kind: str, version_id: str,
+                config: InsightSettings) -> dict[str, Any]:
+    """Train the version `version_id` from the organization's own outcomes; it serves only if it is not worse
+    than the serving one on the held-out outcomes. Answers what happened."""
+    loop = asyncio.get_running_loop()
+
+    async def say(text: str) -> None:
+        async with sessions.begin() as session:
+            await session.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(progress=text))
+
+    def progress(text: str) -> None:  # called from the training thread
+        asyncio.run_coroutine_threadsafe(say(text), loop).result()
+
+    await say("gathering outcomes")
+    async with sessions() as session:
+        snaps = await history.outcomes(session, org_id, kind)
+        defs = await history.custom_defs(session, org_id, kind)
+    rows, labels = [features(kind, s, defs) for s in snaps], [int(s.label or 0) for s in snaps]
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    if positives < config.min_positive or negatives < config.min_negative:
+        reason = (f"thin history: {positives} positive and {negatives} negative outcomes, "
+                  f"{config.min_positive} and {config.min_negative} needed; the rule-based score stays")
+        await _finish(sessions, version_id, status="failed", error=reason, samples=len(rows), positives=positives)
+        return {"status": "thin_history", "positives": positives, "negatives": negatives}
+    fitted, held = await asyncio.to_thread(
+        training.fit, rows, labels, folds=config.cv_folds, holdout_share=config.holdout_share,
+        isotonic_above=config.isotonic_above, progress=progress)
+    return await _store(sessions, org_id, kind, version_id, fitted, held, len(rows), positives)
+
+
+async def _store(sessions: async_sessionmaker[AsyncSession], org_id: str, kind: str, version_id: str,
+                 fitted: training.Fitted, held: tuple[list[Any], np.ndarray], samples: int,
+                 positives: int) -> dict[str, Any]:
+    async with sessions.begin() as session:
+        current = await active(session, org_id, kind)
+        current_auc = _auc(current, *held) if current is not None else None
+        better = current_auc is None or fitted.metrics["auc"] >= current_auc
+        if current is not None:
+            fitted.metrics["current_auc_on_held_out"] = current_auc
+            if better:
+                current.status = "retired"
+                await session.flush()
+        row = await session.get(ModelVersion, version_id)
+        row.status, row.progress = ("active" if better else "kept"), "done"
+        row.algorithm, row.calibration, row.metrics = fitted.algorithm, fitted.calibration, fitted.metrics
+        row.samples, row.positives, row.trained_at = samples, positives, utcnow()
+        row.features, row.baseline, row.blob = fitted.importance, fitted.baseline, training.dump(fitted.model)
+    log.info("insights.model.trained", org_id=org_id, kind=kind, version=row.version, auc=fitted.metrics["auc"],
+             serving=better)
+    return {"status": row.status, "version": row.version, "auc": fitted.metrics["auc"], "current_auc": current_auc}
+
+
+def _auc(current: ModelVersion, rows: list[Any], y: np.ndarray) -> float:
+    p = loaded(current).predict_proba(rows)[:, 1]
+    return round(float(roc_auc_score(y, p)), 4)
+
+
+async def _finish(sessions: async_sessionmaker[AsyncSession], version_id: str, **values: Any) -> None:
+    async with sessions.begin() as session:
+        await session.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(
+            progress="done", trained_at=utcnow(), **values))
+
+
+def loaded(row: ModelVersion) -> Any:
+    """The version's model, rebuilt from its skops blob once per process."""
+    if row.id in _CACHE:
+        _CACHE.move_to_end(row.id)
+        return _CACHE[row.id]
+    model = training.load(row.blob)
+    _CACHE[row.id] = model
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return model
+
+
+async def labels_of(session: AsyncSession, org_id: str, kind: str) -> dict[str, str]:
+    """Custom field labels by feature name, to put factors in the organization's own words."""
+    rows = await session.execute(select(CustomField.key, CustomField.label).where(
+        CustomField.org_id == org_id, CustomField.record_type == kind))
+    return {f"cf_{key}": label for key, label in rows}
+
+
+async def score(session: AsyncSession, org_id: str, kind: str, record_id: str, config: InsightSettings,
+                now: datetime | None = None) -> RecordScore | None:
+    """Score one record now, write it on the score table and announce a change; None if it is gone."""
+    snap = await history.current(session, org_id, kind, record_id, now)
+    if snap is None:
+        return None
+    row = features(kind, snap, await history.custom_defs(session, org_id, kind))
+    scored = await predict(session, org_id, kind, row)
+    written = await _write(session, org_id, kind, record_id, scored, config)
+    if snap.state.get("status") not in history.OUTCOMES[kind]:  # closed records need no next step
+        await nba.suggest(session, org_id, kind, record_id, row, written)
+    return written
+
+
+async def predict(session: AsyncSession, org_id: str, kind: str, row: dict[str, Any]) -> Scored:
+    """The active model's score and factors for a feature row, or the rule-based one without a model."""
+    labels = await labels_of(session, org_id, kind)
+    model = await active(session, org_id, kind)
+    if model is None:
+        return rule_score(kind, row, labels)
+    return explain_model(loaded(model), row, model.baseline, model.version, labels)
+
+
+async def _write(session: AsyncSession, org_id: str, kind: str, record_id: str, scored: Scored,
+                 config: InsightSettings) -> RecordScore:
+    row = await session.get(RecordScore, (org_id, kind, record_id))
+    before = None if row is None else (row.score, row.probability, row.bucket)
+    now = utcnow()
+    new_bucket = bucket(scored.score, config.hot_score, config.warm_score)
+    if row is None:
+        row = RecordScore(org_id=org_id, record_type=kind, record_id=record_id)
+        session.add(row)
+    row.score, row.probability, row.bucket, row.regime = scored.score, scored.probability, new_bucket, scored.regime
+    row.factors, row.model_version, row.scored_at = scored.factors, scored.model_version, now
+    await session.flush()
+    _announce(session, org_id, kind, record_id, row, before)
+    return row
+
+
+def _announce(session: AsyncSession, org_id: str, kind: str, record_id: str, row: RecordScore,
+              before: tuple[int, float, str] | None) -> None:
+    factors = [Factor(**f) for f in row.factors]
+    common = dict(bucket=row.bucket, previous_bucket=before[2] if before else None,
+                  bucket_changed=before is None or before[2] != row.bucket, regime=row.regime,
+                  model_version=row.model_version, factors=factors, scored_at=row.scored_at)
+    if kind == "lead" and (before is None or before[0] != row.score):
+        emit(session, org_id, LEAD_SCORE_CHANGED, LeadScoreChanged(
+            lead_id=record_id, score=row.score, previous_score=before[0] if before else None, **common),
+            subject_id=record_id)
+    elif kind == "deal" and (before is None or abs(before[1] - row.probability) >= 0.01 or before[2] != row.bucket):
+        emit(session, org_id, DEAL_WIN_PROBABILITY_CHANGED, DealWinProbabilityChanged(
+            deal_id=record_id, win_probability=round(row.probability * 100, 1),
+            previous_win_probability=round(before[1] * 100, 1) if before else None, **common), subject_id=record_id)
