@@ -70,8 +70,8 @@ def lead_features(snap: Snapshot, defs: dict[str, str]) -> dict[str, float | str
     out: dict[str, float | str] = {
         "email_domain": email_domain_type(s.get("email")), "seniority": seniority(s.get("title")),
         "source": (s.get("source") or "none").lower(), "owner": s.get("owner_id") or "none",
-        "has_phone": float(bool(s.get("phone"))), "has_company": float(bool(s.get("company_name"))),
-        "age_days": _days(_when(s.get("created_at")), snap.at)}
+        "has_phone": float(bool(s.get("phone"))), "has_company": float(bool(s.get("company_name")))}
+    # No lead age: at training it is the lead's whole life up to its outcome, while serving sees a life so far
     return out | _activity_features(snap) | _custom(s.get("custom_fields") or {}, defs, snap.at)
 
 

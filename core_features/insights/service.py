@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ KINDS = ("lead", "deal")
 log = structlog.get_logger("insights")
 _CACHE: OrderedDict[str, Any] = OrderedDict()  # model id → loaded model; ids never change meaning
 _CACHE_SIZE = 64
+MIN_UNSEEN = 20  # outcomes both versions never saw, below which a comparison on them is noise
 
 
 async def active(session: AsyncSession, org_id: str, kind: str) -> ModelVersion | None:
@@ -84,21 +86,43 @@ async def train(sessions: async_sessionmaker[AsyncSession], org_id: str, kind: s
                   f"{config.min_positive} and {config.min_negative} needed; the rule-based score stays")
         await _finish(sessions, version_id, status="failed", error=reason, samples=len(rows), positives=positives)
         return {"status": "thin_history", "positives": positives, "negatives": negatives}
-    fitted, held = await asyncio.to_thread(
+    fitted, out = await asyncio.to_thread(
         training.fit, rows, labels, folds=config.cv_folds, holdout_share=config.holdout_share,
         isotonic_above=config.isotonic_above, progress=progress)
+    held = Held(rows=[rows[i] for i in out], y=np.asarray([labels[i] for i in out]), at=[snaps[i].at for i in out])
     return await _store(sessions, org_id, kind, version_id, fitted, held, len(rows), positives)
 
 
+@dataclass
+class Held:
+    """Outcomes a new version never saw, and when each record closed."""
+
+    rows: list[dict[str, Any]]
+    y: np.ndarray
+    at: list[datetime]
+
+
+def compare(fitted: training.Fitted, current: ModelVersion, held: Held) -> tuple[float, float, str]:
+    """Both versions' ROC AUC on outcomes neither saw (those that closed after the serving version was trained),
+    or, with too few of those, each version's AUC on its own held-out outcomes."""
+    unseen = [i for i, at in enumerate(held.at) if current.trained_at is None or at > current.trained_at]
+    y = held.y[unseen] if unseen else held.y[:0]
+    if len(unseen) >= MIN_UNSEEN and 0 < y.sum() < len(y):
+        rows = [held.rows[i] for i in unseen]
+        return _auc(fitted.trial, rows, y), _auc(loaded(current), rows, y), "outcomes since the serving version"
+    return fitted.metrics["auc"], current.metrics["auc"], "each version's own held-out outcomes"
+
+
 async def _store(sessions: async_sessionmaker[AsyncSession], org_id: str, kind: str, version_id: str,
-                 fitted: training.Fitted, held: tuple[list[Any], np.ndarray], samples: int,
-                 positives: int) -> dict[str, Any]:
+                 fitted: training.Fitted, held: Held, samples: int, positives: int) -> dict[str, Any]:
+    """Keep the version; it serves unless the serving one does better on held-out outcomes."""
     async with sessions.begin() as session:
         current = await active(session, org_id, kind)
-        current_auc = _auc(current, *held) if current is not None else None
-        better = current_auc is None or fitted.metrics["auc"] >= current_auc
+        mine, theirs, basis = compare(fitted, current, held) if current else (fitted.metrics["auc"], None, "")
+        better = theirs is None or mine >= theirs
         if current is not None:
-            fitted.metrics["current_auc_on_held_out"] = current_auc
+            fitted.metrics["comparison"] = {"auc": mine, "serving_auc": theirs, "serving_version": current.version,
+                                            "on": basis}
             if better:
                 current.status = "retired"
                 await session.flush()
@@ -107,14 +131,12 @@ async def _store(sessions: async_sessionmaker[AsyncSession], org_id: str, kind: 
         row.algorithm, row.calibration, row.metrics = fitted.algorithm, fitted.calibration, fitted.metrics
         row.samples, row.positives, row.trained_at = samples, positives, utcnow()
         row.features, row.baseline, row.blob = fitted.importance, fitted.baseline, training.dump(fitted.model)
-    log.info("insights.model.trained", org_id=org_id, kind=kind, version=row.version, auc=fitted.metrics["auc"],
-             serving=better)
-    return {"status": row.status, "version": row.version, "auc": fitted.metrics["auc"], "current_auc": current_auc}
+    log.info("insights.model.trained", org_id=org_id, kind=kind, version=row.version, auc=mine, serving=better)
+    return {"status": row.status, "version": row.version, "auc": mine, "current_auc": theirs}
 
 
-def _auc(current: ModelVersion, rows: list[Any], y: np.ndarray) -> float:
-    p = loaded(current).predict_proba(rows)[:, 1]
-    return round(float(roc_auc_score(y, p)), 4)
+def _auc(model: Any, rows: list[Any], y: np.ndarray) -> float:
+    return round(float(roc_auc_score(y, model.predict_proba(rows)[:, 1])), 4)
 
 
 async def _finish(sessions: async_sessionmaker[AsyncSession], version_id: str, **values: Any) -> None:

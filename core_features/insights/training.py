@@ -43,6 +43,7 @@ class Fitted:
     metrics: dict[str, Any]
     baseline: dict[str, float | str]
     importance: list[dict[str, Any]] = field(default_factory=list)
+    trial: Any = None  # the same recipe fit without the held-out share: what a comparison on it may use
 
 
 def make(algorithm: str) -> Pipeline:
@@ -72,18 +73,19 @@ def calibrated(algorithm: str, n: int, isotonic_above: int, minority: int) -> Ca
 
 
 def fit(rows: list[Row], labels: list[int], *, folds: int, holdout_share: float, isotonic_above: int,
-        progress: Any = None) -> tuple[Fitted, tuple[list[Row], np.ndarray]]:
+        progress: Any = None) -> tuple[Fitted, np.ndarray]:
     """Choose, calibrate and measure on a held-out share; the model served is then refit on every outcome.
-    Answers it with the held-out rows, on which a current model can be compared."""
+    Answers it with the positions of the held-out rows, on which a current model can be compared."""
     with threadpool_limits(limits=1):  # cores are shared with the API: oversubscribed OpenMP runs 20x slower
         return _fit(rows, labels, folds=folds, holdout_share=holdout_share, isotonic_above=isotonic_above,
                     progress=progress)
 
 
 def _fit(rows: list[Row], labels: list[int], *, folds: int, holdout_share: float, isotonic_above: int,
-         progress: Any) -> tuple[Fitted, tuple[list[Row], np.ndarray]]:
+         progress: Any) -> tuple[Fitted, np.ndarray]:
     y = np.asarray(labels, dtype=int)
-    train, held, y_train, y_held = train_test_split(rows, y, test_size=holdout_share, stratify=y, random_state=0)
+    kept, out = train_test_split(np.arange(len(rows)), test_size=holdout_share, stratify=y, random_state=0)
+    train, held, y_train, y_held = [rows[i] for i in kept], [rows[i] for i in out], y[kept], y[out]
     _say(progress, "choosing the algorithm by cross-validation")
     algorithm, cv = choose(train, y_train, folds)
     minority = int(min(y_train.sum(), len(y_train) - y_train.sum()))
@@ -94,8 +96,8 @@ def _fit(rows: list[Row], labels: list[int], *, folds: int, holdout_share: float
     model = calibrated(algorithm, len(rows), isotonic_above, int(min(y.sum(), len(y) - y.sum()))).fit(rows, y)
     base = baseline_of(rows)
     fitted = Fitted(model=model, algorithm=algorithm, calibration=model.method, metrics=metrics, baseline=base,
-                    importance=importance(model, held[:300], base))
-    return fitted, (held, y_held)
+                    importance=importance(model, held[:300], base), trial=trial)
+    return fitted, out
 
 
 def evaluate(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:

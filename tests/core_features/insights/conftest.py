@@ -12,7 +12,7 @@ from tests.conftest import Api
 from tests.webhooks.portal.conftest import (browser, chromium, live_hub, open_portal, page,  # noqa: F401 (fixtures)
                                             portal)
 
-__all__ = ["budget_field", "history", "lead", "score_of", "settled_events"]
+__all__ = ["budget_field", "close", "history", "lead", "score_of", "settled_events"]
 
 DOMAINS = ("acme.com", "initech.io", "gmail.com", "mailinator.com")
 
@@ -35,10 +35,17 @@ async def history(api: Api, n: int, *, seed: int = 7, signal: bool = True) -> li
         won = rng.random() < (0.1 + 0.8 * budget / 100 if signal else 0.5)
         row = await lead(api, first_name=f"Lead {i}", email=f"p{i}@{rng.choice(DOMAINS)}",
                          custom_fields={"budget": budget})
-        answer = await api.patch(f"/v1/leads/{row['id']}", {"status": "converted" if won else "unqualified"})
+        answer = await close(api, row["id"], won)
         assert answer.status_code == 200, answer.text
         made.append(row)
     return made
+
+
+async def close(api: Api, lead_id: str, won: bool) -> Any:
+    """Convert the lead (its outcome is positive) or disqualify it (negative)."""
+    if won:
+        return await api.post(f"/v1/leads/{lead_id}/convert", {"create_company": False})
+    return await api.patch(f"/v1/leads/{lead_id}", {"status": "unqualified"})
 
 
 async def score_of(app: Litestar, api: Api, kind: str, record_id: str) -> dict[str, Any]:
