@@ -20,6 +20,7 @@ from core_features.insights.events import (DEAL_WIN_PROBABILITY_CHANGED, LEAD_SC
 from core_features.insights.features import features
 from core_features.insights.models import ModelVersion, RecordScore
 from core_features.insights.scoring import Scored, bucket, explain_model, rule_score
+from core_features.insights.serving import Served
 from core_features.insights.settings import InsightSettings
 from hub.db import new_id, utcnow
 from hub.events.service import emit
@@ -146,11 +147,11 @@ async def _finish(sessions: async_sessionmaker[AsyncSession], version_id: str, *
 
 
 def loaded(row: ModelVersion) -> Any:
-    """The version's model, rebuilt from its skops blob once per process."""
+    """The version's model, rebuilt from its skops blob once per process, ready to serve."""
     if row.id in _CACHE:
         _CACHE.move_to_end(row.id)
         return _CACHE[row.id]
-    model = training.load(row.blob)
+    model = Served(training.load(row.blob))
     _CACHE[row.id] = model
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
