@@ -44,7 +44,9 @@ def score_out(kind: str, record_id: str, row: RecordScore | Scored, bucket_: str
 async def read_score(ctx: ActionContext, kind: str, record_id: str) -> ScoreOut:
     """The stored score; a record not scored yet is scored for the answer (and left to the scoring job)."""
     await _exists(ctx, kind, record_id)
-    row = await ctx.session.get(RecordScore, (ctx.org_id, kind, record_id))
+    row = await ctx.session.scalar(select(RecordScore).where(
+        RecordScore.org_id == ctx.org_id, RecordScore.record_type == kind, RecordScore.record_id == record_id)
+        .execution_options(populate_existing=True))
     if row is not None:
         return score_out(kind, record_id, row, row.bucket)
     snap = await history.current(ctx.session, ctx.org_id, kind, record_id)

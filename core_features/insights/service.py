@@ -12,6 +12,8 @@ import numpy as np
 import structlog
 from sklearn.metrics import roc_auc_score
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core_features.insights import history, nba, training
@@ -190,17 +192,20 @@ async def predict(session: AsyncSession, org_id: str, kind: str, row: dict[str, 
 
 async def _write(session: AsyncSession, org_id: str, kind: str, record_id: str, scored: Scored,
                  config: InsightSettings) -> RecordScore:
-    row = await session.get(RecordScore, (org_id, kind, record_id))
-    before = None if row is None else (row.score, row.probability, row.bucket)
-    now = utcnow()
-    new_bucket = bucket(scored.score, config.hot_score, config.warm_score)
-    if row is None:
-        row = RecordScore(org_id=org_id, record_type=kind, record_id=record_id)
-        session.add(row)
-    row.score, row.probability, row.bucket, row.regime = scored.score, scored.probability, new_bucket, scored.regime
-    row.factors, row.model_version, row.scored_at = scored.factors, scored.model_version, now
-    await session.flush()
-    _announce(session, org_id, kind, record_id, row, before)
+    """Upsert the record's score (a scoring job and an action may write it at once) and announce a change."""
+    key = (RecordScore.org_id == org_id) & (RecordScore.record_type == kind) & (RecordScore.record_id == record_id)
+    before = (await session.execute(select(RecordScore.score, RecordScore.probability, RecordScore.bucket)
+                                    .where(key))).first()
+    values = dict(org_id=org_id, record_type=kind, record_id=record_id, score=scored.score,
+                  probability=scored.probability, bucket=bucket(scored.score, config.hot_score, config.warm_score),
+                  regime=scored.regime, factors=scored.factors, model_version=scored.model_version,
+                  scored_at=utcnow())
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(RecordScore).values(values).on_conflict_do_update(
+        index_elements=["org_id", "record_type", "record_id"],
+        set_={k: v for k, v in values.items() if k not in ("org_id", "record_type", "record_id")}))
+    row = RecordScore(**values)  # what was written, detached: the session's copy may predate the upsert
+    _announce(session, org_id, kind, record_id, row, tuple(before) if before else None)
     return row
 
 
