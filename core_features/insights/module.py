@@ -6,9 +6,10 @@ from pathlib import Path
 from core_features.insights.catalog import register
 from core_features.insights.endpoints import ModelController, RecordInsights, SuggestionController
 from core_features.insights.jobs import JOBS, maintenance, on_events
+from core_features.insights.pages import InsightPages
 from core_features.insights.models import ModelVersion, RecordScore, Suggestion
 from core_features.insights.settings import InsightSettings
-from hub.module import Module
+from hub.module import Module, NavItem
 
 __all__ = ["MODULE"]
 
@@ -22,6 +23,9 @@ MODULE = Module(
     models=(ModelVersion, RecordScore, Suggestion),
     migrations=HERE / "migrations",
     routes=(ModelController, RecordInsights, SuggestionController),
+    pages=(InsightPages,),
+    nav=(NavItem("Insights", "/portal/insights"),),
+    templates={"insights": HERE / "templates"},
     catalog=register,
     jobs=JOBS,
     listeners=(on_events,),
