@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core_features.insights import history, nba, service
 from core_features.insights.events import Factor
@@ -16,10 +17,29 @@ from core_features.insights.schemas import KindState, ModelOut, Models, ScoreOut
 from core_features.insights.settings import InsightSettings
 from hub.catalog import ActionContext
 from hub.errors import NotFound
+from hub.records.extensions import RecordExtension
 
-__all__ = ["decide", "list_models", "read_score", "refresh", "request_training", "suggestions"]
+__all__ = ["decide", "extension", "list_models", "read_score", "refresh", "request_training", "suggestions"]
 
 TRAIN = "insights.train"
+
+
+FIELDS = ("score", "score_bucket", "score_regime", "score_factors", "score_model_version", "scored_at")
+
+
+def extension(kind: str) -> RecordExtension:
+    """The score's fields on the records' own reads, with `?include=insights`."""
+    async def read(session: AsyncSession, org_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        rows = await session.scalars(select(RecordScore).where(
+            RecordScore.org_id == org_id, RecordScore.record_type == kind, RecordScore.record_id.in_(ids)))
+        return {row.record_id: {"score": row.score, "score_bucket": row.bucket, "score_regime": row.regime,
+                                "score_factors": row.factors, "score_model_version": row.model_version,
+                                "scored_at": row.scored_at.isoformat().replace("+00:00", "Z"),
+                                "win_probability": round(row.probability * 100, 1)} for row in rows}
+
+    fields = FIELDS + (("win_probability",) if kind == "deal" else ())
+    return RecordExtension(name="insights", record_type=kind, fields=fields, read=read,
+                           description=f"The {kind}'s score, its bucket, regime and factors")
 
 
 def _kind(kind: str) -> str:

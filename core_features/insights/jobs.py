@@ -35,7 +35,11 @@ async def train_job(ctx: JobContext, job: Job) -> dict[str, Any]:
             return {"status": row.status, "version": row.version}  # a retry of a run that finished
         row = row or await service.start_training(session, job.org_id, kind)
         version_id = row.id
-    result = await service.train(ctx.sessions, job.org_id, kind, version_id, ctx.hub.config(InsightSettings))
+    try:
+        result = await service.train(ctx.sessions, job.org_id, kind, version_id, ctx.hub.config(InsightSettings))
+    except Exception as exc:  # the version says why; a retry of an automatic run starts a new version
+        await service.fail(ctx.sessions, version_id, f"{type(exc).__name__}: {exc}"[:500])
+        raise
     if result["status"] == "active":
         async with ctx.sessions.begin() as session:
             await ctx.queue(session, job.org_id).enqueue(RESCORE, {"kind": kind}, key=f"{kind}:{version_id}")

@@ -3,6 +3,7 @@ actions, with their models, events, actions, API and page."""
 
 from pathlib import Path
 
+from core_features.insights.api import extension
 from core_features.insights.catalog import register
 from core_features.insights.endpoints import ModelController, RecordInsights, SuggestionController
 from core_features.insights.jobs import JOBS, maintenance, on_events
@@ -29,5 +30,6 @@ MODULE = Module(
     catalog=register,
     jobs=JOBS,
     listeners=(on_events,),
+    provides=(extension("lead"), extension("deal")),
     maintenance=maintenance,
 )

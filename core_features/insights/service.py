@@ -28,7 +28,7 @@ from hub.db import new_id, utcnow
 from hub.events.service import emit
 from hub.records.models import CustomField
 
-__all__ = ["KINDS", "active", "counts", "score", "start_training", "train"]
+__all__ = ["KINDS", "active", "counts", "fail", "score", "start_training", "train"]
 
 KINDS = ("lead", "deal")
 log = structlog.get_logger("insights")
@@ -146,6 +146,11 @@ async def _finish(sessions: async_sessionmaker[AsyncSession], version_id: str, *
     async with sessions.begin() as session:
         await session.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(
             progress="done", trained_at=utcnow(), **values))
+
+
+async def fail(sessions: async_sessionmaker[AsyncSession], version_id: str, error: str) -> None:
+    """Mark a training run that broke off as failed, with why."""
+    await _finish(sessions, version_id, status="failed", error=error)
 
 
 def loaded(row: ModelVersion) -> Any:

@@ -42,3 +42,23 @@ class TestRuleRegime:
         await score_of(app, api, "lead", made["id"])
         answer = await other.get(f"/v1/leads/{made['id']}/score")
         assert answer.status_code == 404 and answer.headers["content-type"] == "application/problem+json"
+
+
+class TestOnTheRecord:
+    async def test_the_score_reads_on_the_lead_itself_when_included(self, app: Litestar, api: Api) -> None:
+        made = await lead(api, title="VP Sales", phone="+14155550100")
+        scored = await score_of(app, api, "lead", made["id"])
+        plain = (await api.get(f"/v1/leads/{made['id']}")).json()
+        assert "score" not in plain
+        read = (await api.get(f"/v1/leads/{made['id']}", params={"include": "insights"})).json()
+        assert (read["score"], read["score_bucket"], read["score_regime"]) == (67, "warm", "rules")
+        assert read["score_factors"] == scored["score_factors"] and read["scored_at"] == scored["scored_at"]
+        assert read["score_model_version"] is None and read["first_name"] == "Ada"
+        listed = (await api.get("/v1/leads", params={"include": "insights", "fields": "email"})).json()["data"]
+        assert [(item["id"], item["score"]) for item in listed] == [(made["id"], 67)]
+        deal = await api.create("deals", {"name": "Acme", "stage": "proposal"})
+        await score_of(app, api, "deal", deal["id"])
+        shown = (await api.get(f"/v1/deals/{deal['id']}", params={"include": "insights"})).json()
+        assert shown["win_probability"] == 50.0
+        unknown = await api.get(f"/v1/contacts", params={"include": "insights"})
+        assert unknown.status_code == 400 and "none" in unknown.json()["detail"]

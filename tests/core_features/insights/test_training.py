@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from litestar import Litestar
-from sqlalchemy import select
+from sqlalchemy import update
 
 from core_features.insights import history as past
-from core_features.insights import service, training
+from core_features.insights import jobs, service, training
 from core_features.insights.features import features
 from core_features.insights.models import ModelVersion
 from core_features.insights.settings import InsightSettings
@@ -128,3 +128,14 @@ class TestRetraining:
             serving = await service.active(session, api.org_id, "lead")
         assert serving.id == first["id"]
         assert hub.config(InsightSettings).min_positive == 30  # the defaults these tests rely on
+
+    async def test_the_hourly_upkeep_retrains_a_model_older_than_the_setting(self, app: Litestar, api: Api) -> None:
+        first = await _trained(app, api)
+        hub = Hub.of(app)
+        async with hub.sessions.begin() as session:
+            await session.execute(update(ModelVersion).where(ModelVersion.id == first["id"]).values(
+                trained_at=datetime.now(timezone.utc) - timedelta(hours=25)))
+        assert (await jobs.maintenance(hub))["retraining_queued"] >= 1
+        await settle(app, timeout=180)
+        versions = (await _models(api))["data"]
+        assert len(versions) == 2 and {v["status"] for v in versions} <= {"active", "retired", "kept"}
