@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import BadRequest
@@ -38,7 +39,7 @@ async def extend(ctx: Any, record_type: str, include: str | None, items: list[An
     if unknown := sorted(set(names) - set(offered)):
         raise BadRequest(f"Nothing to include named {', '.join(unknown)}; for these records: "
                          f"{', '.join(sorted(offered)) or 'none'}.")
-    out = [item if isinstance(item, dict) else _builtins(item) for item in items]
+    out = [item if isinstance(item, dict) else msgspec.to_builtins(item) for item in items]
     ids = [item["id"] for item in out]
     for name in names:
         found = await offered[name].read(ctx.session, ctx.org_id, ids)
@@ -47,8 +48,3 @@ async def extend(ctx: Any, record_type: str, include: str | None, items: list[An
             item.update({field: extra.get(field) for field in offered[name].fields})
     return out
 
-
-def _builtins(item: Any) -> dict[str, Any]:
-    import msgspec
-
-    return msgspec.to_builtins(item)
