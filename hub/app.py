@@ -68,6 +68,7 @@ MODULES = load_modules(
     "core_features.writing.module",
     "core_features.sentiment.module",
     "core_features.territories.module",
+    "core_features.insights.module",
 )
 
 

@@ -15,6 +15,7 @@ from hub.deps import Ctx
 from hub.errors import BadRequest
 from hub.idempotency import Idempotency
 from hub.records import service
+from hub.records.extensions import extend
 from hub.records.resource import Resource
 from hub.types import AwareDatetime, with_offset
 
@@ -23,6 +24,8 @@ __all__ = ["controller_for", "etag", "parse_if_match", "select_fields"]
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False,
                                                 description="The ETag of the version you read; 412 if it changed.")]
 Fields = Annotated[str | None, QueryParameter(description="Comma-separated fields to return; `id` always comes back.")]
+Include = Annotated[str | None, QueryParameter(description=(
+    "Comma-separated names of read-only field groups that modules add to these records; see the modules' docs."))]
 
 
 def etag(version: int) -> str:
@@ -71,8 +74,11 @@ def controller_for(r: Resource) -> type[Controller]:
         await idem.remember(201, msgspec.to_builtins(r.to_read(row)))
         return _one(r, row, 201)
 
-    async def read_record(self: Any, ctx: Ctx, record_id: FromPath[str], fields: Fields = None) -> Response[Read]:
-        return _one(r, await service.get(ctx, r, record_id), names=select_fields(r, fields))
+    async def read_record(self: Any, ctx: Ctx, record_id: FromPath[str], fields: Fields = None,
+                          include: Include = None) -> Response[Read]:
+        row = await service.get(ctx, r, record_id)
+        [item] = await extend(ctx, r.name, include, [_shape(r, row, select_fields(r, fields))])
+        return Response(item, headers={"ETag": etag(row.version)})
 
     async def update_record(self: Any, ctx: Ctx, record_id: FromPath[str], data: JSONBody[Update],
                             if_match: IfMatch = None) -> Response[Read]:
@@ -82,13 +88,14 @@ def controller_for(r: Resource) -> type[Controller]:
         await service.delete(ctx, r, record_id, parse_if_match(if_match))
 
     async def list_records(self: Any, ctx: Ctx, **params: Any) -> Page:
-        names = select_fields(r, params.pop("fields"))
+        names, include = select_fields(r, params.pop("fields")), params.pop("include")
         cursor, limit, since = params.pop("cursor"), params.pop("limit"), params.pop("updated_since")
         with_offset(updated_since=since)
         filters = {k: v for k, v in params.items() if v is not None}
         rows, next_cursor = await service.list_page(ctx, r, filters=filters, updated_since=since, cursor=cursor,
                                                     limit=limit)
-        return Page(data=[_shape(r, row, names) for row in rows], next_cursor=next_cursor)
+        return Page(data=await extend(ctx, r.name, include, [_shape(r, row, names) for row in rows]),
+                    next_cursor=next_cursor)
 
     _list_signature(list_records, r)
     handlers = {
@@ -119,6 +126,7 @@ def _list_signature(fn: Any, r: Resource) -> None:
         inspect.Parameter("cursor", keyword, default=None, annotation=Annotated[
             str | None, QueryParameter(description="`next_cursor` of the previous page")]),
         inspect.Parameter("fields", keyword, default=None, annotation=Fields),
+        inspect.Parameter("include", keyword, default=None, annotation=Include),
         inspect.Parameter("updated_since", keyword, default=None, annotation=Annotated[
             AwareDatetime | None, QueryParameter(description="Only records updated at or after this time")]),
     ]

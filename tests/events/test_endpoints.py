@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+from litestar import Litestar
+
+from hub.runtime import Hub
 from tests.conftest import Api
 from tests.test_bad_input import assert_problem
 from tests.webhooks.receiver import start_receiver
@@ -91,11 +94,14 @@ class TestPostBatch:
 
 
 class TestEventLog:
-    async def test_record_changes_and_domain_changes_are_logged_newest_first(self, api: Api) -> None:
+    async def test_record_changes_and_domain_changes_are_logged_newest_first(self, app: Litestar, api: Api) -> None:
         deal = await api.create("deals", {"name": "Big", "amount": "1000"})
         await api.patch(f"/v1/deals/{deal['id']}", {"stage": "proposal"})
         await api.patch(f"/v1/deals/{deal['id']}", {"status": "won"})
-        types = [e["type"] for e in (await api.get("/v1/events", params={"subject_id": deal["id"]})).json()["data"]]
+        # Other modules may say more about the deal in the background (its score): the records' own events here.
+        origins = Hub.of(app).catalog.origins
+        types = [e["type"] for e in (await api.get("/v1/events", params={"subject_id": deal["id"]})).json()["data"]
+                 if origins.get(f"event:{e['type']}") == "records"]
         assert types == ["deal.won", "deal.updated", "deal.stage_changed", "deal.updated", "deal.created"]
         stage = (await api.get("/v1/events", params={"type": "deal.stage_changed"})).json()["data"][0]
         assert stage["data"]["previous_stage"] == "qualification" and stage["data"]["stage"] == "proposal"
