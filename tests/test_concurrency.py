@@ -54,6 +54,16 @@ async def _slack_rule(api: Api) -> Made:
     return _made(made, f"/v1/slack/rules/{made.json().get('id')}", {"name": "All deals"})
 
 
+async def _territory_model(api: Api) -> Made:
+    return await _record(api, "territory_models", {"name": "FY27"}, {"description": "Next year"})
+
+
+async def _territory(api: Api) -> Made:
+    model = (await api.create("territory_models", {"name": "FY27"}))["id"]
+    made = await api.post(f"/v1/territory_models/{model}/territories", {"name": "West"})
+    return _made(made, f"/v1/territories/{made.json().get('id')}", {"name": "West coast"})
+
+
 MAKERS: dict[str, Callable[[Api], Awaitable[Made]]] = {
     "/v1/users/{record_id}": lambda a: _record(a, "users", {"name": "Robin", "email": "robin@cc.example"},
                                                {"name": "Rob"}),
@@ -73,6 +83,8 @@ MAKERS: dict[str, Callable[[Api], Awaitable[Made]]] = {
     "/v1/slack/rules/{rule_id}": _slack_rule,
     "/v1/competitors/{competitor_id}": lambda a: _record(a, "competitors", {"name": "Globex"}, {"strengths": "big"}),
     "/v1/deals/{deal_id}/competitors/{competitor_id}": _deal_competitor,
+    "/v1/territory_models/{model_id}": _territory_model,
+    "/v1/territories/{territory_id}": _territory,
 }
 
 

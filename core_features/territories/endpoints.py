@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
 from core_features.territories import operations, service
-from core_features.territories.models import Member, Realignment, TerritoryModel
+from core_features.territories.models import Member, Realignment, Territory, TerritoryModel
 from core_features.territories.preview import preview
 from core_features.territories.schemas import (
     AssignIn,
@@ -46,6 +46,10 @@ RecordId = Annotated[str | None, QueryParameter(min_length=3, max_length=40)]
 
 def _model(row: TerritoryModel, status: int = 200) -> Response[ModelOut]:
     return Response(service.model_out(row), status_code=status, headers={"ETag": etag(row.version)})
+
+
+def _territory(row: Territory, status: int = 200) -> Response[TerritoryOut]:
+    return Response(service.territory_out(row), status_code=status, headers={"ETag": etag(row.version)})
 
 
 class ModelController(Controller):
@@ -128,8 +132,9 @@ class ModelController(Controller):
 
     @post("/{model_id:str}/territories", status_code=201, summary="Add a territory",
           description="At the top, or under `parent_id`; at most 10 levels and 1,000 territories by default.")
-    async def create_territory(self, ctx: Ctx, model_id: FromPath[str], data: JSONBody[TerritoryIn]) -> TerritoryOut:
-        return service.territory_out(await service.create_territory(ctx, model_id, data))
+    async def create_territory(self, ctx: Ctx, model_id: FromPath[str],
+                               data: JSONBody[TerritoryIn]) -> Response[TerritoryOut]:
+        return _territory(await service.create_territory(ctx, model_id, data), 201)
 
 
 class TerritoryController(Controller):
@@ -137,13 +142,13 @@ class TerritoryController(Controller):
     tags = TAGS
 
     @get("/{territory_id:str}", summary="Read a territory")
-    async def read_territory(self, ctx: Ctx, territory_id: FromPath[str]) -> TerritoryOut:
-        return service.territory_out(await service.get_territory(ctx, territory_id))
+    async def read_territory(self, ctx: Ctx, territory_id: FromPath[str]) -> Response[TerritoryOut]:
+        return _territory(await service.get_territory(ctx, territory_id))
 
     @patch("/{territory_id:str}", summary="Update a territory")
-    async def update_territory(self, ctx: Ctx, territory_id: FromPath[str],
-                               data: JSONBody[TerritoryPatch]) -> TerritoryOut:
-        return service.territory_out(await service.update_territory(ctx, territory_id, data))
+    async def update_territory(self, ctx: Ctx, territory_id: FromPath[str], data: JSONBody[TerritoryPatch],
+                               if_match: IfMatch = None) -> Response[TerritoryOut]:
+        return _territory(await service.update_territory(ctx, territory_id, data, parse_if_match(if_match)))
 
     @delete("/{territory_id:str}", summary="Delete a territory", description="With the territories under it.")
     async def delete_territory(self, ctx: Ctx, territory_id: FromPath[str]) -> None:

@@ -138,8 +138,11 @@ async def create_territory(ctx: ActionContext, model_id: str, data: TerritoryIn)
     return row
 
 
-async def update_territory(ctx: ActionContext, territory_id: str, data: TerritoryPatch) -> Territory:
+async def update_territory(ctx: ActionContext, territory_id: str, data: TerritoryPatch,
+                           if_match: int | None = None) -> Territory:
     row = await get_territory(ctx, territory_id)
+    if if_match is not None and row.version != if_match:
+        raise PreconditionFailed(f"If-Match names version {if_match}; the territory is at version {row.version}.")
     await editable(ctx, row.model_id)
     for name, value in msgspec.structs.asdict(data).items():
         if value is not UNSET:

@@ -44,12 +44,19 @@ class TestOutbox:
         assert [(e.type, e.subject_id) for e in events] == [("contact.created", row.id)]
         assert events[0].data["first_name"] == "Real"
 
-    async def test_a_request_failing_late_rolls_back_its_earlier_writes_and_events(self, api: Api) -> None:
+    async def test_a_request_failing_late_rolls_back_its_earlier_writes_and_events(self, app: Litestar,
+                                                                                    api: Api) -> None:
+        origins = Hub.of(app).catalog.origins
+
+        async def record_events() -> list[str]:  # other modules may add their own about the lead meanwhile
+            events = (await api.get("/v1/events", params={"limit": 100})).json()["data"]
+            return [e["id"] for e in events if origins.get(f"event:{e['type']}") == "records"]
+
         lead = await api.create("leads", {"first_name": "Grace", "company_name": "Navy Labs"})
-        before = (await api.get("/v1/events")).json()["data"]
+        before = await record_events()
         refused = await api.post(f"/v1/leads/{lead['id']}/convert", {"create_deal": True, "deal_stage": "nowhere"})
         assert refused.status_code == 422
-        assert (await api.get("/v1/events")).json()["data"] == before
+        assert await record_events() == before
         assert (await api.get("/v1/contacts")).json()["data"] == []
         assert (await api.get("/v1/companies")).json()["data"] == []
         assert (await api.get(f"/v1/leads/{lead['id']}")).json()["status"] == "new"
