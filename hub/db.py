@@ -8,16 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 import uuid_utils
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, event, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from hub.settings import Settings
 from hub.uow import UnitContext, UnitOfWork
 
-__all__ = ["Base", "JSONType", "MONEY_MAX", "Money", "RecordMixin", "UTCDateTime", "create_engine", "new_id", "plain_decimal",
+__all__ = ["Base", "JSONType", "MONEY_MAX", "Money", "RecordMixin", "UTCDateTime", "create_engine", "new_id", "owned", "plain_decimal",
            "session_factory", "utcnow"]
 
 NAMING = {
@@ -158,3 +158,13 @@ def session_factory(engine: AsyncEngine, context: UnitContext | None = None) -> 
     """Sessions that are units of work (`hub.uow`), sharing `context`'s signals and catalog."""
     return async_sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False, autoflush=False,
                               context=context or UnitContext())
+
+
+async def owned(session: AsyncSession, model: Any, org_id: str, row_id: str, noun: str) -> Any:
+    """The organization's row of `model` with that id; a 404 naming the `noun` when it has none."""
+    from hub.errors import NotFound  # the errors answer HTTP; the tables stand below them
+
+    row = await session.scalar(select(model).where(model.org_id == org_id, model.id == row_id))
+    if row is None:
+        raise NotFound(f"No {noun} {row_id!r} in this organization.")
+    return row

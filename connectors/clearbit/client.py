@@ -7,19 +7,16 @@ the one call is made with httpx. 429 and 5xx are retried with backoff (a `Retry-
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
-import structlog
-from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_exponential
 
 from connectors.clearbit.errors import ClearbitError, ClearbitRateLimited, ClearbitUnavailable, api_error
 from connectors.clearbit.manifest import PRODUCTION_URL
+from hub import outside
 
-__all__ = ["COMPANY_FIND", "ClearbitClient", "retry_after"]
+__all__ = ["COMPANY_FIND", "ClearbitClient"]
 
-log = structlog.get_logger("connectors.clearbit")
 
 # https://clearbit.com/docs#company-api-domain-lookup (GET, `domain` query parameter, bearer secret key)
 COMPANY_FIND = "/v2/companies/find"
@@ -35,8 +32,8 @@ class ClearbitClient:
 
     async def find_company(self, domain: str) -> dict[str, Any] | None:
         """The company at `domain`, or None when Clearbit knows none (404)."""
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.attempts), wait=self._wait, reraise=True,
-                                 retry=self._retryable, before_sleep=_log_retry)
+        retrying = outside.retrying(attempts=self.attempts, backoff=self.backoff, max_wait=self.max_wait,
+                                    log_event="clearbit.lookup.retrying", limited=ClearbitRateLimited)
         async for attempt in retrying:
             with attempt:
                 return await self._find(domain)
@@ -51,51 +48,18 @@ class ClearbitClient:
         if response.status_code == 404:
             return None
         if response.status_code == 200:
-            body = _json(response)
+            body = outside.json_or_none(response)
             if isinstance(body, dict):
                 return body
         raise _error(response)
 
-    def _retryable(self, state: RetryCallState) -> bool:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, ClearbitRateLimited):  # a wait longer than we hold a job for goes back to the queue
-            return exc.retry_after is None or exc.retry_after <= self.max_wait
-        return isinstance(exc, ClearbitUnavailable)
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, ClearbitRateLimited) and exc.retry_after is not None:
-            return min(exc.retry_after, self.max_wait)
-        return wait_exponential(multiplier=self.backoff, max=self.max_wait)(state)
-
 
 def _error(response: httpx.Response) -> ClearbitError:
     """The error that the status and Clearbit's `{"error": {"type", "message"}}` body name."""
-    body = _json(response)
+    body = outside.json_or_none(response)
     error = body.get("error") if isinstance(body, dict) else None
     error_type = error.get("type") if isinstance(error, dict) else None
     message = error.get("message") if isinstance(error, dict) else None
     text = f"Clearbit answered HTTP {response.status_code}" + (f": {message}" if message else "")
     return api_error(text[:300], status=response.status_code, error_type=error_type,
-                     retry_after=retry_after(response.headers.get("Retry-After")))
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` of delta-seconds (None when absent or not a number)."""
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    log.warning("clearbit.lookup.retrying", attempt=state.attempt_number, status=getattr(exc, "status", None),
-                error=type(exc).__name__)
+                     retry_after=outside.retry_after_seconds(response.headers.get("Retry-After")))

@@ -7,19 +7,16 @@ logs keep it; the call is made with httpx and the key sent in the `X-API-KEY` he
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
-import structlog
-from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_exponential
 
 from connectors.hunter.errors import HunterError, HunterRateLimited, HunterUnavailable, api_error
 from connectors.hunter.manifest import PRODUCTION_URL
+from hub import outside
 
 __all__ = ["DOMAIN_SEARCH", "HunterClient"]
 
-log = structlog.get_logger("connectors.hunter")
 
 # https://hunter.io/api-documentation/v2#domain-search (GET; domain or company, limit <= 100, offset, type...)
 DOMAIN_SEARCH = "/v2/domain-search"
@@ -35,8 +32,8 @@ class HunterClient:
 
     async def domain_search(self, domain: str, *, limit: int = 10) -> dict[str, Any] | None:
         """The `data` of a domain search: the organization, its email pattern and addresses (None: unknown)."""
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.attempts), wait=self._wait, reraise=True,
-                                 retry=self._retryable, before_sleep=_log_retry)
+        retrying = outside.retrying(attempts=self.attempts, backoff=self.backoff, max_wait=self.max_wait,
+                                    log_event="hunter.search.retrying", limited=HunterRateLimited)
         async for attempt in retrying:
             with attempt:
                 return await self._search(domain, limit)
@@ -49,24 +46,12 @@ class HunterClient:
                                             headers=headers)
         except httpx.TransportError as exc:
             raise HunterUnavailable(f"Hunter could not be reached ({type(exc).__name__})", status=None) from None
-        body = _json(response)
+        body = outside.json_or_none(response)
         if response.status_code == 200 and isinstance(body, dict) and isinstance(body.get("data"), dict):
             return body["data"]
         if response.status_code == 404:
             return None
         raise _error(response, body)
-
-    def _retryable(self, state: RetryCallState) -> bool:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, HunterRateLimited):  # a wait longer than we hold a job for goes back to the queue
-            return exc.retry_after is None or exc.retry_after <= self.max_wait
-        return isinstance(exc, HunterUnavailable)
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, HunterRateLimited) and exc.retry_after is not None:
-            return min(exc.retry_after, self.max_wait)
-        return wait_exponential(multiplier=self.backoff, max=self.max_wait)(state)
 
 
 def _error(response: httpx.Response, body: Any) -> HunterError:
@@ -76,24 +61,4 @@ def _error(response: httpx.Response, body: Any) -> HunterError:
     details = first.get("details")
     text = f"Hunter answered HTTP {response.status_code}" + (f": {details}" if details else "")
     return api_error(text[:300], status=response.status_code, error_id=first.get("id"),
-                     retry_after=_seconds(response.headers.get("Retry-After")))
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    log.warning("hunter.search.retrying", attempt=state.attempt_number, status=getattr(exc, "status", None),
-                error=type(exc).__name__)
+                     retry_after=outside.retry_after_seconds(response.headers.get("Retry-After")))

@@ -15,7 +15,7 @@ from core_features.commissions.periods import parse
 from core_features.commissions.schemas import PlanIn, PlanOut, QuotaIn, SplitsIn
 from core_features.commissions.settings import CommissionSettings
 from hub.catalog import ActionContext
-from hub.db import new_id, utcnow
+from hub.db import new_id, owned, utcnow
 from hub.errors import NotFound, ValidationFailed
 from hub.records.models import Deal
 from hub.tenancy.models import Organization, User
@@ -96,17 +96,11 @@ async def get_plan(ctx: ActionContext, plan_id: str) -> Plan:
 
 
 async def user(session: AsyncSession, org_id: str, user_id: str) -> User:
-    row = await session.scalar(select(User).where(User.org_id == org_id, User.id == user_id))
-    if row is None:
-        raise NotFound(f"No user {user_id!r} in this organization.")
-    return row
+    return await owned(session, User, org_id, user_id, "user")
 
 
 async def deal(session: AsyncSession, org_id: str, deal_id: str) -> Deal:
-    row = await session.scalar(select(Deal).where(Deal.org_id == org_id, Deal.id == deal_id))
-    if row is None:
-        raise NotFound(f"No deal {deal_id!r} in this organization.")
-    return row
+    return await owned(session, Deal, org_id, deal_id, "deal")
 
 
 async def set_member(ctx: ActionContext, user_id: str, plan_id: str) -> PlanMember:

@@ -20,8 +20,8 @@ from core_features.sentiment.events import (ACTIVITY_SENTIMENT_SCORED, DEAL_SENT
 from core_features.sentiment.models import ActivitySentiment
 from core_features.sentiment.scorer import Scored, Scorer
 from core_features.sentiment.settings import SentimentSettings
-from hub.db import new_id, plain_decimal, utcnow
-from hub.errors import Conflict, NotFound
+from hub.db import new_id, owned, plain_decimal, utcnow
+from hub.errors import Conflict
 from hub.events.service import emit
 from hub.records.models import Activity, Deal
 
@@ -36,17 +36,11 @@ def text_of(row: Activity) -> str:
 
 
 async def activity(session: AsyncSession, org_id: str, activity_id: str) -> Activity:
-    row = await session.scalar(select(Activity).where(Activity.org_id == org_id, Activity.id == activity_id))
-    if row is None:
-        raise NotFound(f"No activity {activity_id!r} in this organization.")
-    return row
+    return await owned(session, Activity, org_id, activity_id, "activity")
 
 
 async def deal(session: AsyncSession, org_id: str, deal_id: str) -> Deal:
-    row = await session.scalar(select(Deal).where(Deal.org_id == org_id, Deal.id == deal_id))
-    if row is None:
-        raise NotFound(f"No deal {deal_id!r} in this organization.")
-    return row
+    return await owned(session, Deal, org_id, deal_id, "deal")
 
 
 async def stored(session: AsyncSession, org_id: str, activity_id: str) -> ActivitySentiment | None:
