@@ -4,6 +4,7 @@ offline and behind firewalls that block CDNs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -17,9 +18,25 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from openapi_ui_bundles import redoc, swagger_ui
 
-__all__ = ["ASSETS", "ERRORS", "asset_routes", "complete", "install", "is_public", "openapi_config"]
+__all__ = ["ASSETS", "ERRORS", "Form", "asset_routes", "complete", "install", "is_public", "openapi_config"]
 
 ASSETS = "/schema/assets"
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form body that a route reads itself (OAuth's endpoints, Twilio's callbacks), for its docs: each field
+    with its description; pass it to the route's decorator as `form=`."""
+
+    fields: dict[str, str]
+    required: tuple[str, ...] = ()
+
+    def body(self, summary: str) -> dict[str, Any]:
+        """The operation's `requestBody`, as `application/x-www-form-urlencoded`."""
+        properties = {name: {"type": "string", "description": text} for name, text in self.fields.items()}
+        schema = {"type": "object", "properties": properties, "required": list(self.required)}
+        return {"description": f"The form of: {summary}.", "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -112,6 +129,8 @@ def _operation(document: dict[str, Any], operation: dict[str, Any], handler: Any
         operation["security"] = []
     if handler is not None and (handler.opt.get("idempotent") or (method == "post" and not is_public(handler))):
         operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
+    if handler is not None and isinstance(form := handler.opt.get("form"), Form):
+        operation.setdefault("requestBody", form.body(operation.get("summary", "this operation")))
     responses = operation.setdefault("responses", {})
     for status, (slug, text) in ERRORS.items():
         responses.setdefault(str(status), _problem(status, slug, text))

@@ -28,6 +28,7 @@ from connectors.twilio import twiml
 from connectors.twilio.errors import BadSignature
 from connectors.twilio.models import Call, Telephony
 from connectors.twilio.service import apply_status, auth_token, dial_ended, hook_url, inbound, locked_call
+from hub.apidocs import Form
 from hub.db import utcnow
 from hub.deps import provide_session
 from hub.errors import BadRequest, NotFound
@@ -73,11 +74,30 @@ async def _call_request(request: Request[Any, Any, Any], db: AsyncSession, call_
     return call, form
 
 
+# https://www.twilio.com/docs/voice/twiml#request-parameters, #callstatus-values and the Dial verb's action
+_CALL = {"CallSid": "Twilio's id of the call.", "AccountSid": "The Twilio account.",
+         "From": "The caller's number (E.164).", "To": "The number called (E.164).",
+         "CallStatus": "`queued`, `ringing`, `in-progress`, `completed`, `busy`, `failed`, `no-answer` or `canceled`.",
+         "Direction": "`inbound`, `outbound-api` or `outbound-dial`.", "ApiVersion": "Twilio's API version."}
+CALL_FORM = Form(_CALL, required=("CallSid", "AccountSid"))
+STATUS_FORM = Form({**_CALL, "CallDuration": "Seconds the call lasted, once completed.",
+                    "Timestamp": "When the status changed (RFC 2822).",
+                    "SequenceNumber": "The callback's place in the call's sequence."},
+                   required=("CallSid", "AccountSid", "CallStatus"))
+DIAL_FORM = Form({**_CALL, "DialCallStatus": "How the dialled leg ended: `completed`, `busy`, `no-answer`, "
+                                             "`failed` or `canceled`.",
+                  "DialCallSid": "Twilio's id of the dialled leg.",
+                  "DialCallDuration": "Talk time of the dialled leg, in seconds.",
+                  "RecordingUrl": "The recording, when the call was recorded."},
+                 required=("CallSid", "AccountSid"))
+
+
 def _twiml(document: str) -> Response[str]:
     return Response(document, media_type=twiml.MEDIA_TYPE)
 
 
-@post("/calls/{call_id:str}/connect", status_code=200, summary="TwiML when the rep answers a click-to-call")
+@post("/calls/{call_id:str}/connect", status_code=200, summary="TwiML when the rep answers a click-to-call",
+      form=CALL_FORM)
 async def connect(request: Request, db: Db, call_id: FromPath[str]) -> Response[str]:
     call, form = await _call_request(request, db, call_id)
     if call.direction != "outbound" or call.contact_number is None or call.ended_at is not None:
@@ -88,14 +108,16 @@ async def connect(request: Request, db: Db, call_id: FromPath[str]) -> Response[
                                 record=call.record))
 
 
-@post("/calls/{call_id:str}/dial-ended", status_code=200, summary="The dial's outcome, talk time, recording")
+@post("/calls/{call_id:str}/dial-ended", status_code=200, summary="The dial's outcome, talk time, recording",
+      form=DIAL_FORM)
 async def dial_action(request: Request, db: Db, call_id: FromPath[str]) -> Response[str]:
     call, form = await _call_request(request, db, call_id)
     await dial_ended(db, call, form, utcnow())
     return _twiml(twiml.hang_up())
 
 
-@post("/calls/{call_id:str}/status", status_code=204, summary="Status callbacks of a click-to-call")
+@post("/calls/{call_id:str}/status", status_code=204, summary="Status callbacks of a click-to-call",
+      form=STATUS_FORM)
 async def call_status(request: Request, db: Db, call_id: FromPath[str]) -> None:
     call, form = await _call_request(request, db, call_id)
     await apply_status(db, call, form, utcnow())
@@ -108,14 +130,16 @@ async def _org(db: AsyncSession, org_id: str) -> Telephony:
     return settings
 
 
-@post("/orgs/{org_id:str}/voice", status_code=200, summary="A call to the organization's Twilio number")
+@post("/orgs/{org_id:str}/voice", status_code=200, summary="A call to the organization's Twilio number",
+      form=CALL_FORM)
 async def voice(request: Request, db: Db, org_id: FromPath[str]) -> Response[str]:
     settings = await _org(db, org_id)
     form = await _checked(request, settings)
     return _twiml(await inbound(db, settings, form, Hub.of(request).settings.public_url, utcnow()))
 
 
-@post("/orgs/{org_id:str}/status", status_code=204, summary="Status callbacks of the organization's number")
+@post("/orgs/{org_id:str}/status", status_code=204, summary="Status callbacks of the organization's number",
+      form=STATUS_FORM)
 async def number_status(request: Request, db: Db, org_id: FromPath[str]) -> None:
     settings = await _org(db, org_id)
     form = await _checked(request, settings)

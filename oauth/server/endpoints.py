@@ -15,6 +15,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.apidocs import Form
 from hub.db import utcnow
 from hub.deps import provide_session
 from hub.tenancy.auth import Principal, hash_secret, live_key
@@ -56,6 +57,27 @@ def _consent(grant: Any, token: str, cookie: Any = None, status: int = 200, erro
                   redirect_host=urlsplit(grant.redirect_uri).netloc)
 
 
+_CLIENT = {"client_id": "The app's client id (also the only credential of a public client).",
+           "client_secret": "The app's secret, when it does not authenticate with HTTP Basic."}
+AUTHORIZE_FORM = Form({
+    "csrf_token": "The consent page's token; a form without a current one is refused.",
+    "decision": "`approve`, or anything else to deny.",
+    "api_key": "An API key of the organization, holding every scope asked for (on approval).",
+    "response_type": "`code`.", "client_id": "The app's client id.", "redirect_uri": "Where the answer goes.",
+    "scope": "The scopes asked for, space separated.", "state": "The app's value, answered back unchanged.",
+    "code_challenge": "PKCE: the challenge derived from the app's verifier.",
+    "code_challenge_method": "PKCE: `S256`."}, required=("csrf_token", "decision", "client_id"))
+TOKEN_FORM = Form({
+    "grant_type": "`authorization_code` or `refresh_token`.", "code": "The code the consent answered.",
+    "redirect_uri": "The same `redirect_uri` the code was asked for with.",
+    "code_verifier": "PKCE: the verifier whose challenge the authorization carried.",
+    "refresh_token": "The refresh token to spend (with `grant_type=refresh_token`).", **_CLIENT},
+    required=("grant_type",))
+REVOKE_FORM = Form({"token": "An access or refresh token of the grant to end.",
+                    "token_type_hint": "`access_token` or `refresh_token`, if known.", **_CLIENT},
+                   required=("token",))
+
+
 @get("/authorize", summary="The consent page", security=[],
      description="Where a Zapier or Make app sends a person (`response_type=code`, `client_id`, "
                  "`redirect_uri`, `scope`, `state`, and for public clients `code_challenge` with "
@@ -73,7 +95,7 @@ async def authorize_page(request: Request, db: Db) -> Response[Any]:
     return _consent(grant, token, cookie)
 
 
-@post("/authorize", summary="Approve or deny on the consent page", security=[], status_code=302,
+@post("/authorize", summary="Approve or deny on the consent page", security=[], status_code=302, form=AUTHORIZE_FORM,
       description="The consent form's target; carries its CSRF token. Approval redirects to the client with "
                   "`code` and `state`, denial with `error=access_denied`.")
 async def authorize(request: Request, db: Db) -> Response[Any]:
@@ -122,7 +144,7 @@ def _client_ids(request: Request[Any, Any, Any], data: dict[str, str]) -> set[st
     return {basic_id or "", data.get("client_id", "")}
 
 
-@post("/token", summary="Exchange a code, or refresh", security=[], status_code=200,
+@post("/token", summary="Exchange a code, or refresh", security=[], status_code=200, form=TOKEN_FORM,
       description="`grant_type=authorization_code` (with `code`, `redirect_uri`, and `code_verifier` when "
                   "the authorization carried a challenge) or `grant_type=refresh_token`; the client "
                   "authenticates with HTTP Basic or `client_id`/`client_secret` in the form, a public client "
@@ -150,7 +172,7 @@ async def token(request: Request, db: Db) -> Response[Any]:
     return _answer(*answer)
 
 
-@post("/revoke", summary="Revoke a token (RFC 7009)", security=[], status_code=200,
+@post("/revoke", summary="Revoke a token (RFC 7009)", security=[], status_code=200, form=REVOKE_FORM,
       description="`token` (an access or refresh token) and optionally `token_type_hint`; the client "
                   "authenticates as at `/oauth/token`. Ends the whole grant: every token issued under it. "
                   "Answers 200 for a token that is unknown or already revoked, as RFC 7009 asks.")

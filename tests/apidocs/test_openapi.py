@@ -83,3 +83,21 @@ class TestTheWalk:
         done = complete(document, {})
         assert done["paths"]["/x"]["get"]["responses"]["404"] is own
         assert done["paths"]["/x"]["get"]["parameters"][0]["description"] == "Given"
+
+
+class TestFormBodies:
+    @pytest.mark.parametrize(("path", "fields"), [
+        ("/oauth/token", {"grant_type", "code", "code_verifier", "refresh_token", "client_id", "client_secret"}),
+        ("/oauth/revoke", {"token", "token_type_hint"}),
+        ("/oauth/authorize", {"csrf_token", "decision", "api_key", "code_challenge"}),
+        ("/twilio/orgs/{org_id}/status", {"CallSid", "CallStatus", "CallDuration"}),
+        ("/twilio/calls/{call_id}/dial-ended", {"DialCallStatus", "DialCallDuration", "RecordingUrl"}),
+    ])
+    def test_a_form_read_by_its_route_is_described_field_by_field(self, document: dict[str, Any], path: str,
+                                                                  fields: set[str]) -> None:
+        body = document["paths"][path]["post"]["requestBody"]
+        form = body["content"]["application/x-www-form-urlencoded"]
+        properties = form["schema"]["properties"]
+        assert fields <= set(properties)
+        assert all(p["description"] for p in properties.values())
+        assert set(form["schema"]["required"]) <= set(properties) and set(form["example"]) == set(properties)
