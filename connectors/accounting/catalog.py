@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -19,7 +20,7 @@ class InvoicePaid(msgspec.Struct, kw_only=True):
     provider: Annotated[str, Meta(examples=["quickbooks", "xero"])]
     invoice_id: str
     invoice_number: str | None = None
-    paid_at: str
+    paid_at: datetime
     amount: str | None = None
     currency: str
 
@@ -28,7 +29,7 @@ INVOICE_PAID = EventType(
     key="invoice.paid", subject="deal", payload=InvoicePaid,
     description="The invoice of a won deal was paid in full in QuickBooks or Xero.",
     sample={"deal_id": "dea_06bqv0e7c1k2m3n4p5q6r7s8t9", "provider": "quickbooks", "invoice_id": "130",
-            "invoice_number": "1037", "paid_at": "2026-04-02T09:30:00+00:00", "amount": "48000",
+            "invoice_number": "1037", "paid_at": "2026-04-02T09:30:00Z", "amount": "48000",
             "currency": "USD"})
 
 

@@ -253,7 +253,7 @@ async def _set_invoice(session: AsyncSession, deal: Deal, invoice: Remote, provi
     await session.flush()
     if became_paid:
         paid = InvoicePaid(deal_id=deal.id, provider=provider, invoice_id=invoice.id, invoice_number=invoice.number,
-                           paid_at=deal.invoice_paid_at.isoformat(), amount=_plain(deal.amount),
+                           paid_at=deal.invoice_paid_at, amount=_plain(deal.amount),
                            currency=deal.currency)
         emit(session, deal.org_id, INVOICE_PAID, paid, subject_id=deal.id, source=provider)
     return became_paid

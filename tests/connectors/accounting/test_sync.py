@@ -73,6 +73,7 @@ async def test_a_won_deal_is_invoiced_in_quickbooks_and_its_payment_marks_it_pai
     assert paid["data"] | {"paid_at": None} == {
         "deal_id": deal["id"], "provider": "quickbooks", "invoice_id": invoice["Id"],
         "invoice_number": invoice.get("DocNumber"), "paid_at": None, "amount": "9100", "currency": "USD"}
+    assert paid["data"]["paid_at"].endswith("Z") and shown["invoice_paid_at"].endswith("Z")  # one time format
     # Intuit resends notifications: the same one again changes nothing and emits nothing.
     assert (await world.client.post("/v1/inbound/quickbooks", content=body, headers=headers)).status_code == 200
     await settle(world.app)
