@@ -154,6 +154,7 @@ class Api:
     client: httpx.AsyncClient
     org_id: str
     key: str
+    app: Litestar | None = None  # the hub it talks to in process, when a test must wait for its background work
 
     def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}", **(headers or {})}
@@ -183,7 +184,7 @@ class Api:
 async def new_org(app: Litestar, client: httpx.AsyncClient, name: str = "Org") -> Api:
     async with Hub.of(app).sessions.begin() as session:
         org, token = await service.create_org(session, f"{name} {uuid.uuid4().hex[:6]}")
-    return Api(client, org.id, token)
+    return Api(client, org.id, token, app)
 
 
 @pytest.fixture

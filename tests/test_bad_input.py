@@ -8,6 +8,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from hub.jobs.testing import settle
 from tests.conftest import Api
 from hub.runtime import Hub
 
@@ -30,7 +31,10 @@ def assert_problem(response: httpx.Response, status: int, mention: str | None = 
 
 
 async def snapshot(api: Api) -> dict[str, Any]:
-    """Every record (with its version) and every event id of the organization."""
+    """Every record (with its version) and every event id of the organization, once the hub's background work
+    (scores, assignments, other modules' events about earlier writes) has settled."""
+    if api.app is not None:
+        await settle(api.app)
     state: dict[str, Any] = {}
     for plural in (*WATCHED, "events"):
         response = await api.get(f"/v1/{plural}", params={"limit": 200})
