@@ -7,8 +7,6 @@ from typing import Any
 import httpx
 import pytest
 
-from litestar import Litestar
-
 from hub.jobs.testing import settle
 from tests.conftest import Api
 
@@ -60,14 +58,6 @@ def assert_not_found(response: httpx.Response) -> None:
     assert body["status"] == 404 and body["type"] and body["title"] and body["detail"]
 
 
-_HUB: list[Litestar] = []
-
-
-@pytest.fixture(autouse=True)
-def _app(app: Litestar) -> None:
-    _HUB[:] = [app]
-
-
 async def seed(api: Api, plural: str, **extra: Any) -> dict[str, Any]:
     """A valid record of that type in the key's organization, with whatever it needs to exist; answered once
     what its writes set off in the background (a score, its event) is done, so event counts hold still."""
@@ -77,7 +67,7 @@ async def seed(api: Api, plural: str, **extra: Any) -> dict[str, Any]:
     if plural == "line_items" and "deal_id" not in body:
         body["deal_id"] = (await api.create("deals", {"name": "Holder"}))["id"]
     made = await api.create(plural, body)
-    await settle(_HUB[0], timeout=60)
+    await settle(api.app, timeout=60)
     return made
 
 
@@ -97,9 +87,8 @@ class TestTenantIsolation:
 
     @pytest.mark.parametrize("plural", PLURALS)
     async def test_updating_another_organizations_record_is_not_found_and_changes_nothing(
-            self, app: Litestar, api: Api, other: Api, plural: str) -> None:
+            self, api: Api, other: Api, plural: str) -> None:
         record = await seed(api, plural)
-        await settle(app)  # what the record's own events cause (a score of an activity's words) is done first
         events_before = await ids(api, "/v1/events")
         assert_not_found(await other.patch(f"/v1/{plural}/{record['id']}", CHANGES[plural]))
         assert_not_found(await other.patch(f"/v1/{plural}/{record['id']}", CHANGES[plural],
@@ -110,9 +99,8 @@ class TestTenantIsolation:
 
     @pytest.mark.parametrize("plural", PLURALS)
     async def test_deleting_another_organizations_record_is_not_found_and_keeps_it(
-            self, app: Litestar, api: Api, other: Api, plural: str) -> None:
+            self, api: Api, other: Api, plural: str) -> None:
         record = await seed(api, plural)
-        await settle(app)
         events_before = await ids(api, "/v1/events")
         assert_not_found(await other.delete(f"/v1/{plural}/{record['id']}"))
         still = await api.get(f"/v1/{plural}/{record['id']}")
@@ -147,7 +135,7 @@ class TestTenantIsolation:
             body.setdefault("contact_id", (await other.create("contacts", {"first_name": "Own"}))["id"])
         if plural == "line_items":
             body.setdefault("deal_id", (await other.create("deals", {"name": "Own"}))["id"])
-        await settle(_HUB[0], timeout=60)
+        await settle(other.app, timeout=60)
         records_before, events_before = await ids(other, f"/v1/{plural}"), await ids(other, "/v1/events")
         assert_not_found(await other.post(f"/v1/{plural}", body))
         assert await ids(other, f"/v1/{plural}") == records_before
@@ -155,10 +143,9 @@ class TestTenantIsolation:
 
     @pytest.mark.parametrize(("plural", "field", "target"), REFERENCES)
     async def test_repointing_an_own_record_at_another_organization_is_not_found_and_changes_nothing(
-            self, app: Litestar, api: Api, other: Api, plural: str, field: str, target: str) -> None:
+            self, api: Api, other: Api, plural: str, field: str, target: str) -> None:
         foreign = await seed(api, target)
         mine = await seed(other, plural)
-        await settle(app)
         events_before = await ids(other, "/v1/events")
         assert_not_found(await other.patch(f"/v1/{plural}/{mine['id']}", {field: foreign["id"]}))
         assert (await other.get(f"/v1/{plural}/{mine['id']}")).json() == mine
