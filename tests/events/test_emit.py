@@ -18,9 +18,9 @@ from hub.catalog import Catalog, EventType
 from hub.db import create_engine, session_factory
 from hub.events.models import Event
 from hub.events.service import EventMismatch, append, emit
-from hub.settings import Settings
 from hub.tenancy.models import Organization
 from hub.uow import Signals, UnitContext, UnitOfWork
+from tests.conftest import make_settings
 
 
 class Note(msgspec.Struct, kw_only=True):
@@ -50,9 +50,10 @@ def catalog() -> Catalog:
     return declared
 
 
-@pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(settings)
+@pytest.fixture(scope="module")
+async def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
+    """A database of this module's own, with no hub running: no relay hands an event on while a test reads it."""
+    engine = create_engine(await make_settings(backend, tmp_path_factory.mktemp("emit")))
     yield engine
     await engine.dispose()
 
