@@ -20,7 +20,7 @@ from webhooks.recording import Result
 from webhooks.slots import Slots
 from webhooks.worker import Job, Worker
 
-__all__ = ["Dispatcher", "give_back"]
+__all__ = ["Dispatcher", "give_back", "to_the_end"]
 
 log = structlog.get_logger("webhooks.worker")
 BATCH = 500  # results recorded, and messages searched for, in one transaction at most
@@ -104,7 +104,7 @@ class Dispatcher:
                 batch.append(self.done.get_nowait())
             while True:
                 try:
-                    await self.worker._record(batch)
+                    await to_the_end(self.worker._record(batch))
                     break
                 except Exception as exc:  # keep the results and retry; the leases hold meanwhile
                     log.warning("webhooks.record.failed", error_class=type(exc).__name__, count=len(batch))
@@ -112,12 +112,12 @@ class Dispatcher:
             # a retry due now, or the next message of an ordered endpoint, may be waiting: look at once
             self.topping.update(r.job.endpoint_id for r in batch)
             now = self.worker.clock()
-            await give_back(self.worker, self.slots.take_broken(now) + self.slots.take_late(now))
+            await to_the_end(give_back(self.worker, self.slots.take_broken(now) + self.slots.take_late(now)))
             self._kick.set()
 
     async def _guarded(self, step: Any) -> None:
         try:
-            await step
+            await to_the_end(step)
         except Exception as exc:  # the database is away: try again on the next round
             log.warning("webhooks.claim.failed", error_class=type(exc).__name__)
             await asyncio.sleep(self.worker.poll_interval)
@@ -133,6 +133,26 @@ async def give_back(worker: Worker, jobs: list[Job]) -> None:
         log.warning("webhooks.release.failed", error_class=type(exc).__name__, count=len(jobs))
         for job in jobs:
             worker.inflight[job.endpoint_id] -= 1
+
+
+async def to_the_end(step: Any) -> Any:
+    """Await a database step that a cancellation must not cut in half.
+
+    A transaction abandoned midway can keep SQLite's write lock past the loop's end (so the release that
+    follows finds the database locked), and a claim cut short loses the jobs it leased. When the caller
+    is cancelled, the step still finishes (its claimed jobs in the slots, ready to be given back) and
+    the cancellation is raised after it.
+    """
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            try:
+                await asyncio.wait([task])
+            except asyncio.CancelledError:  # cancelled again while waiting: the step still comes first
+                continue
+        raise
 
 
 async def _first(*aws: Any) -> None:

@@ -92,6 +92,33 @@ class TestRunning:
         message = await hub.message(waiting)
         assert (message.status, message.attempt_count, message.leased_until) == ("pending", 0, None)
 
+    async def test_a_claim_under_way_when_the_loop_stops_finishes_and_what_it_leased_is_given_back(
+        self, hub: Hub
+    ) -> None:
+        await hub.endpoint("/late", max_concurrency=1)
+        worker = hub.worker()
+        claiming, finish = asyncio.Event(), asyncio.Event()
+        claim = worker.claim
+
+        async def slow_claim(*args: object, **kwargs: object) -> list:
+            jobs = await claim(*args, **kwargs)
+            if jobs:  # leased in the database; the loop is stopped before it has them in hand
+                claiming.set()
+                await finish.wait()
+            return jobs
+
+        worker.claim = slow_claim  # type: ignore[method-assign]
+        dispatcher = Dispatcher(worker)
+        async with worker:
+            task = asyncio.create_task(dispatcher.run())
+            await hub.publish(3)
+            worker.wake()
+            await asyncio.wait_for(claiming.wait(), 30)
+            task.cancel()
+            finish.set()
+            await asyncio.gather(task, return_exceptions=True)
+        assert [(m.status, m.leased_until) for m in await hub.messages()] == [("pending", None)] * 3
+
 
 class TestPace:
     async def test_a_fast_endpoint_is_held_deeper_and_a_slow_one_not(self, hub: Hub) -> None:
