@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -37,10 +36,23 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_B32HEX = "0123456789abcdefghijklmnopqrstuv"
+_PAIRS = [a + b for a in _B32HEX for b in _B32HEX]  # every 10 bits as two digits
+
+
 def new_id(prefix: str) -> str:
-    """A time-ordered id: `prefix_` + base32hex of a UUIDv7, so newest-first is id order."""
-    raw = uuid_utils.uuid7().bytes
-    return f"{prefix}_{base64.b32hexencode(raw).decode().rstrip('=').lower()}"
+    """A time-ordered id: `prefix_` + base32hex of a UUIDv7, so newest-first is id order.
+
+    The 128 bits, padded with two zero bits as base32 pads them, are written ten bits (two digits) at a time:
+    the same 26 digits as `base64.b32hexencode` without its `=`s, at a fraction of its cost, which matters to
+    batch work that makes thousands of rows at once.
+    """
+    n = uuid_utils.uuid7().int << 2
+    pairs = _PAIRS
+    return (f"{prefix}_{pairs[n >> 120]}{pairs[(n >> 110) & 1023]}{pairs[(n >> 100) & 1023]}"
+            f"{pairs[(n >> 90) & 1023]}{pairs[(n >> 80) & 1023]}{pairs[(n >> 70) & 1023]}{pairs[(n >> 60) & 1023]}"
+            f"{pairs[(n >> 50) & 1023]}{pairs[(n >> 40) & 1023]}{pairs[(n >> 30) & 1023]}{pairs[(n >> 20) & 1023]}"
+            f"{pairs[(n >> 10) & 1023]}{pairs[n & 1023]}")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -22,7 +22,7 @@ from core_features.territories.events import (
 from core_features.territories.models import Assignment, Exclusion, Member, Rule, Territory, TerritoryModel
 from core_features.territories.records import table_of
 from hub.db import new_id, utcnow
-from hub.events.service import emit
+from hub.events.service import emit_many
 
 __all__ = ["Want", "assign_records", "compiled", "desired"]
 
@@ -163,11 +163,10 @@ class _Writes:
             inserted = set((await session.execute(statement, self.inserts)).scalars())
         if self.model.assign_owner and self.owners:
             await _take_owners(session, self.model, self.record_type, self.owners)
-        if self.emit_events:
-            for event in (e for row_id, e in self.assigned.items() if row_id in inserted):
-                emit(session, self.model.org_id, TERRITORY_ASSIGNED, event, subject_id=event.territory_id)
-            for moved in self.moved:
-                emit(session, self.model.org_id, TERRITORY_CHANGED, moved, subject_id=moved.territory_id)
+        if self.emit_events:  # a realignment's thousands of events go in a statement per type
+            await emit_many(session, self.model.org_id, TERRITORY_ASSIGNED,
+                            ((e, e.territory_id) for row_id, e in self.assigned.items() if row_id in inserted))
+            await emit_many(session, self.model.org_id, TERRITORY_CHANGED, ((e, e.territory_id) for e in self.moved))
 
 
 async def _update_rows(session: AsyncSession, updates: list[dict[str, Any]]) -> None:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -56,6 +57,11 @@ def _invalid(message: str, field: str = "boolean_filter", **extra: Any) -> Valid
 
 def parse_filter(text: str) -> Tree[Token] | Token:
     """The parse tree of a boolean filter; a 422 naming the column where it goes wrong."""
+    return _parsed(text)
+
+
+@lru_cache(maxsize=4096)  # a model's thousands of rules share a handful of filters; the trees are only read
+def _parsed(text: str) -> Tree[Token] | Token:
     try:
         return _PARSER.parse(text)
     except UnexpectedToken as exc:
