@@ -9,6 +9,7 @@ branch keep it, and the deepest of all (then the lowest priority, then the name)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ class Node:
     rules: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)
     children: list[Node] = field(default_factory=list)
     rule_summaries: list[str] = field(default_factory=list)
+    below: dict[str, _Siblings] = field(default_factory=dict)  # its children's rules indexed, per record type
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ class CompiledModel:
         for node in nodes:
             node.children.sort(key=lambda n: (n.priority, n.name))
         self.roots = sorted((n for n in nodes if n.parent_id not in self.nodes), key=lambda n: (n.priority, n.name))
+        types = {t for n in nodes for t in n.rules}
+        self.top = {t: _Siblings(self.roots, t) for t in types}
+        for node in nodes:
+            if node.children:
+                node.below = {t: _Siblings(node.children, t) for t in types}
         every = [r for n in nodes for rs in n.rules.values() for r in rs]
         self.postal = tuple({"postal_code"}.union(*(r.postal for r in every)))
         self.fields = tuple(set().union(*(r.fields for r in every)))  # the only ones `prepare` need normalise
@@ -62,7 +69,8 @@ class CompiledModel:
     def match(self, record_type: str, record: Record) -> list[Match]:
         """The territories that take the record, its primary one first."""
         found: list[Match] = []
-        _walk(self.roots, record_type, prepare(record, self.postal, self.fields), None, found)
+        if (top := self.top.get(record_type)) is not None:
+            _walk(top, record_type, prepare(record, self.postal, self.fields), None, found)
         found.sort(key=lambda m: m.order)
         return found
 
@@ -74,26 +82,80 @@ class CompiledModel:
         return out
 
 
-def _walk(nodes: Iterable[Node], record_type: str, record: Record, via: tuple[str, bool] | None,
+Entry = tuple[int, int, CompiledRule]  # a sibling's place, the rule's place among its own, the rule
+
+
+class _Siblings:
+    """The children of one node (or the roots), for one record type, with their rules indexed by guard.
+
+    A rule whose guard a record does not show cannot match it, so of a level's rules only those the record's
+    values find in the index, and those without a guard, are tried.
+    """
+
+    def __init__(self, nodes: Sequence[Node], record_type: str) -> None:
+        self.nodes = list(nodes)
+        self.plain = tuple(i for i, n in enumerate(nodes) if not n.rules.get(record_type))  # they inherit
+        always: list[Entry] = []
+        whole: dict[str, dict[Any, list[Entry]]] = {}
+        heads: dict[tuple[str, int], dict[Any, list[Entry]]] = {}
+        cells: dict[str, dict[Any, list[Entry]]] = {}
+        pairs: dict[str, dict[Any, list[Entry]]] = {}
+        for i, node in enumerate(nodes):
+            for position, rule in enumerate(node.rules.get(record_type, ())):
+                entry = (i, position, rule)
+                if rule.guard is None:
+                    always.append(entry)
+                for key, width, values in rule.guard or ():
+                    table = (whole.setdefault(key, {}) if width == 0 else heads.setdefault((key, width), {})
+                             if width > 0 else cells.setdefault(key, {}) if width == -1 else pairs.setdefault(key, {}))
+                    for value in values:
+                        table.setdefault(value, []).append(entry)
+        self.always = tuple(always)
+        self.whole = tuple(whole.items())
+        self.heads = tuple((key, width, table) for (key, width), table in heads.items())
+        self.cells = tuple(cells.items())
+        self.pairs = tuple((key, tuple(table.items())) for key, table in pairs.items())
+
+    def causes(self, record: Record, via: tuple[str, bool] | None) -> dict[int, tuple[str, bool] | None]:
+        """The siblings that take the record or pass it on, by place: the first of its rules that matches (by
+        the rules' order), or for one without rules what its parent matched."""
+        found: list[Sequence[Entry]] = [self.always]
+        get = record.get
+        for key, table in self.whole:
+            if (value := get(key)) is not None and (hit := table.get(value)) is not None:
+                found.append(hit)
+        for key, width, table in self.heads:
+            if (value := get(key)).__class__ is str and (hit := table.get(value[:width])) is not None:
+                found.append(hit)
+        for key, table in self.cells:
+            if (value := get(key)).__class__ in (float, int) and (hit := table.get(math.floor(value))) is not None:
+                found.append(hit)
+        for key, grams in self.pairs:  # a level's rules have few distinct pairs: look each up in the text
+            if (value := get(key)).__class__ is str:
+                found += [entries for gram, entries in grams if gram in value]
+        best: dict[int, tuple[int, str]] = {}
+        for entries in found:
+            for i, position, rule in entries:
+                if ((had := best.get(i)) is None or position < had[0]) and rule.matches(record):
+                    best[i] = (position, rule.id)
+        out: dict[int, tuple[str, bool] | None] = {i: (rule_id, False) for i, (_, rule_id) in best.items()}
+        for i in self.plain:
+            out[i] = None if via is None else (via[0], True)  # a grouping at the top takes nothing itself
+        return out
+
+
+def _walk(group: _Siblings, record_type: str, record: Record, via: tuple[str, bool] | None,
           found: list[Match]) -> bool:
-    """Match below `nodes`; answers whether any of them took the record or passed it on."""
+    """Match below `group`'s parent; answers whether any of its nodes took the record or passed it on."""
+    causes = group.causes(record, via)
     hit = False
-    for node in nodes:
-        rules = node.rules.get(record_type)
-        cause: tuple[str, bool] | None
-        if rules:
-            for rule in rules:
-                if rule.matches(record):
-                    cause = (rule.id, False)
-                    break
-            else:
-                continue
-        else:  # no rules of its own: what its parent matched comes down (a grouping at the top takes nothing)
-            cause = None if via is None else (via[0], True)
-        below = _walk(node.children, record_type, record, cause, found) if node.children else False
-        if not below and cause is not None:
+    for i in sorted(causes):
+        node, cause = group.nodes[i], causes[i]
+        below = node.below.get(record_type)
+        deeper = _walk(below, record_type, record, cause, found) if below is not None else False
+        if not deeper and cause is not None:
             found.append(Match(node.id, cause[0], cause[1], node.depth, (-node.depth, node.priority, node.name)))
-        hit = hit or below or cause is not None
+        hit = hit or deeper or cause is not None
     return hit
 
 

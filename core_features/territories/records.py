@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -25,8 +25,8 @@ def fields_of(record_type: str) -> set[str]:
     return {c.name for c in table_of(record_type).c if c.name not in _HIDDEN}
 
 
-def _flat(row: Any, lat: str, lng: str) -> dict[str, Any]:
-    record = dict(row)
+def _flat(keys: Sequence[str], row: Any, lat: str, lng: str) -> dict[str, Any]:
+    record = dict(zip(keys, row))
     custom = record.pop("custom_fields", None) or {}
     for key, value in custom.items():
         record[f"custom.{key}"] = value
@@ -57,7 +57,8 @@ async def load(session: AsyncSession, org_id: str, record_type: str, ids: Iterab
     table = table_of(record_type)
     rows = await session.execute(select(*_columns(record_type, fields)).where(
         table.c.org_id == org_id, table.c.id.in_(list(ids))))
-    return [_flat(row, lat, lng) for row in rows.mappings()]
+    keys = list(rows.keys())
+    return [_flat(keys, row, lat, lng) for row in rows]
 
 
 async def load_after(session: AsyncSession, org_id: str, record_type: str, after: str | None, limit: int,
@@ -67,4 +68,6 @@ async def load_after(session: AsyncSession, org_id: str, record_type: str, after
     query = select(*_columns(record_type, fields)).where(table.c.org_id == org_id).order_by(table.c.id).limit(limit)
     if after:
         query = query.where(table.c.id > after)
-    return [_flat(row, lat, lng) for row in (await session.execute(query)).mappings()]
+    rows = await session.execute(query)
+    keys = list(rows.keys())  # once: a mapping per row would build its keys again for each
+    return [_flat(keys, row, lat, lng) for row in rows]

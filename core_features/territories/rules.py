@@ -21,11 +21,17 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from hub.errors import ValidationFailed
 
-__all__ = ["GEO_OPERATORS", "OPERATORS", "CompiledRule", "Predicate", "compile_filter", "compile_item",
-           "compile_rule", "parse_filter", "postal_fields", "prepare"]
+__all__ = ["GEO_OPERATORS", "OPERATORS", "CompiledRule", "Guard", "Predicate", "compile_filter", "compile_item",
+           "compile_rule", "item_guard", "parse_filter", "postal_fields", "prepare"]
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
+# What a record must show for a rule to have a chance: alternatives (key, width, values), one of which holds
+# whenever the rule matches. The value compared is the record's `key` whole (width 0), its first `width`
+# characters, (width -1) the whole degree a coordinate falls in, or (width -2) any two characters in a row
+# of a text. The engine indexes rules by them.
+Guard = tuple[tuple[str, int, frozenset[Any]], ...]
+_MOST_CELLS = 12  # a radius spanning more whole degrees of latitude than this is not worth indexing
 
 _GRAMMAR = r"""
 ?start: or_expr
@@ -301,6 +307,7 @@ class CompiledRule:
     matches: Predicate
     postal: frozenset[str] = frozenset()
     fields: frozenset[str] = frozenset()
+    guard: Guard | None = None
 
 
 def compile_rule(rule_id: str, record_type: str, items: Sequence[dict[str, Any]],
@@ -317,5 +324,59 @@ def compile_rule(rule_id: str, record_type: str, items: Sequence[dict[str, Any]]
     else:
         matches = lambda record: all(p(record) for p in preds)
     read = frozenset(i.get("field") or GEO_FIELDS.get(i.get("operator", ""), "") for i in items) - {""}
-    return CompiledRule(rule_id, record_type, preds, matches, frozenset(postal_fields(items)), read)
+    guards = [item_guard(i.get("field"), i["operator"], i.get("value")) for i in items]
+    if boolean_filter and boolean_filter.strip():
+        guard = _tree_guard(parse_filter(boolean_filter), guards)
+    else:
+        guard = _narrowest(guards)
+    return CompiledRule(rule_id, record_type, preds, matches, frozenset(postal_fields(items)), read, guard)
+
+
+# -- guards ------------------------------------------------------------------------------------------------
+
+def item_guard(field: str | None, operator: str, value: Any) -> Guard | None:
+    """What a record must show for one (already valid) item to hold; None when the item may hold anyway."""
+    key = field or GEO_FIELDS.get(operator, "")
+    if operator == "equals" and isinstance(value, str):
+        return (("~" + key, 0, frozenset([_text(value)])),)
+    if operator in ("in", "region_in", "country_in"):
+        return (("~" + key, 0, frozenset(_text(v) for v in value)),)
+    if operator == "starts_with":
+        return (("~" + key, len(_text(value)), frozenset([_text(value)])),)
+    if operator == "contains" and len(_text(value)) >= 2:  # the text holds the part's first two characters
+        return (("~" + key, -2, frozenset([_text(value)[:2]])),)
+    if operator == "postal_prefix":
+        widths: dict[int, set[str]] = {}
+        for prefix in (_postal(v) for v in value):
+            widths.setdefault(len(prefix), set()).add(prefix)
+        return None if 0 in widths else tuple(("#" + key, n, frozenset(v)) for n, v in sorted(widths.items()))
+    if operator == "postal_range":  # the first character lies between the two ends' first characters
+        low, high = ord(_postal(value["from"])[0]), ord(_postal(value["to"])[0])
+        return (("#" + key, 1, frozenset(chr(c) for c in range(low, high + 1))),) if high - low < 40 else None
+    if operator == "within_radius":
+        span = math.degrees(float(value["km"]) / EARTH_KM)
+        low, high = math.floor(float(value["lat"]) - span), math.floor(float(value["lat"]) + span)
+        return (("_lat", -1, frozenset(range(low, high + 1))),) if high - low < _MOST_CELLS else None
+    return None
+
+
+def _narrowest(guards: Sequence[Guard | None]) -> Guard | None:
+    """Of items that must all hold, the guard that lets the fewest values through."""
+    known = [g for g in guards if g is not None]
+    return min(known, key=lambda g: sum(len(values) for _, _, values in g)) if known else None
+
+
+def _tree_guard(node: Tree[Token] | Token, guards: Sequence[Guard | None]) -> Guard | None:
+    if isinstance(node, Token):
+        return guards[int(node) - 1]
+    if node.data == "item":
+        return guards[int(node.children[0]) - 1]  # type: ignore[arg-type]
+    if node.data == "none_of":
+        return None
+    parts = [_tree_guard(child, guards) for child in node.children]
+    if node.data == "all_of":
+        return _narrowest(parts)
+    if any(part is None for part in parts):  # either side may hold: only a guard on each side bounds both
+        return None
+    return tuple(alternative for part in parts for alternative in part)  # type: ignore[union-attr]
 
