@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core_features.territories.engine import CompiledModel, Match, compile_model
+from core_features.territories.engine import CompiledModel, Match, collection_paused, compile_model
 from core_features.territories.events import (
     TERRITORY_ASSIGNED,
     TERRITORY_CHANGED,
@@ -35,10 +35,13 @@ async def compiled(session: AsyncSession, model: TerritoryModel) -> CompiledMode
     cached = _COMPILED.get(model.id)
     if cached is not None and cached.revision == model.revision:
         return cached
-    territories = (await session.scalars(select(Territory).where(Territory.org_id == model.org_id,
-                                                                 Territory.model_id == model.id))).all()
-    rules = (await session.scalars(select(Rule).where(Rule.org_id == model.org_id,
-                                                      Rule.model_id == model.id))).all()
+    # Plain rows, not ORM objects: a model holds up to thousands of territories and tens of thousands of rules.
+    t, r = Territory.__table__.c, Rule.__table__.c
+    territories = (await session.execute(select(t.id, t.name, t.depth, t.priority, t.parent_id).where(
+        t.org_id == model.org_id, t.model_id == model.id))).all()
+    rules = (await session.execute(select(r.id, r.territory_id, r.record_type, r.position, r["items"],
+                                          r.boolean_filter).where(r.org_id == model.org_id,
+                                                                  r.model_id == model.id))).all()
     made = compile_model(model.id, model.revision, territories, rules)
     if len(_COMPILED) > 256:  # many organizations in one process: start over rather than grow without end
         _COMPILED.clear()
@@ -85,9 +88,10 @@ async def assign_records(session: AsyncSession, model: TerritoryModel, record_ty
         Exclusion.org_id == model.org_id, Exclusion.model_id == model.id, Exclusion.record_type == record_type,
         Exclusion.record_id.in_(ids))))
     writes = _Writes(model, record_type, engine, emit_events)
-    for record in records:
-        if record["id"] not in excluded:
-            writes.plan(record, engine.match(record_type, record), existing.get(record["id"], []))
+    with collection_paused():
+        for record in records:
+            if record["id"] not in excluded:
+                writes.plan(record, engine.match(record_type, record), existing.get(record["id"], []))
     await writes.apply(session)
     return writes.changed
 

@@ -9,14 +9,16 @@ branch keep it, and the deepest of all (then the lowest priority, then the name)
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from core_features.territories.rules import CompiledRule, compile_rule, prepare
 
-__all__ = ["CompiledModel", "Match", "Node", "compile_model"]
+__all__ = ["CompiledModel", "Match", "Node", "compile_model", "collection_paused"]
 
 Record = dict[str, Any]
 
@@ -172,8 +174,27 @@ def _explain(nodes: Iterable[Node], record_type: str, record: Record, reached: b
             _explain(node.children, record_type, record, True, taken, out)
 
 
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector off for a stretch of plain computation (no `await` inside, so no other
+    task runs meanwhile): building a model's tens of thousands of closures, or matching a batch, would otherwise
+    set off collections that walk every object the process holds, several times over, to find no garbage."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def compile_model(model_id: str, revision: int, territories: Iterable[Any], rules: Iterable[Any]) -> CompiledModel:
     """Compile stored territories and rules (rows or anything with their attributes)."""
+    with collection_paused():
+        return _compile(model_id, revision, territories, rules)
+
+
+def _compile(model_id: str, revision: int, territories: Iterable[Any], rules: Iterable[Any]) -> CompiledModel:
     nodes = {t.id: Node(t.id, t.name, t.depth, t.priority, t.parent_id) for t in territories}
     grouped: dict[tuple[str, str], list[Any]] = {}
     for rule in sorted(rules, key=lambda r: (r.position, r.id)):
