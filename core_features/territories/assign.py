@@ -72,21 +72,27 @@ def desired(matches: Sequence[Match], existing: Sequence[Any]) -> dict[str, Want
 
 
 async def assign_records(session: AsyncSession, model: TerritoryModel, record_type: str,
-                         records: Sequence[dict[str, Any]], *, emit_events: bool = True) -> int:
-    """Match and store these records' territories in `model`; answers how many records changed."""
+                         records: Sequence[dict[str, Any]], *, emit_events: bool = True,
+                         span: tuple[str | None, str] | None = None) -> int:
+    """Match and store these records' territories in `model`; answers how many records changed.
+
+    `span` (after, last) says the records are every one of the type with an id in that range, as a
+    realignment's batch is: their assignments and exclusions are then read by range, which an index answers
+    at once, where a list of a thousand ids makes PostgreSQL walk every assignment of the model.
+    """
     if not records:
         return 0
     engine = await compiled(session, model)
-    ids = [r["id"] for r in records]
+    table, excluded_table = Assignment.__table__, Exclusion.__table__
     existing: dict[str, list[Any]] = {}
-    table = Assignment.__table__  # plain rows: a realignment reads thousands, and needs no ORM objects of them
+    # Plain rows: a realignment reads thousands, and needs no ORM objects of them.
     for row in await session.execute(select(table).where(
             table.c.org_id == model.org_id, table.c.model_id == model.id, table.c.record_type == record_type,
-            table.c.record_id.in_(ids))):
+            *_among(table.c.record_id, records, span))):
         existing.setdefault(row.record_id, []).append(row)
-    excluded = set(await session.scalars(select(Exclusion.record_id).where(
-        Exclusion.org_id == model.org_id, Exclusion.model_id == model.id, Exclusion.record_type == record_type,
-        Exclusion.record_id.in_(ids))))
+    excluded = set(await session.scalars(select(excluded_table.c.record_id).where(
+        excluded_table.c.org_id == model.org_id, excluded_table.c.model_id == model.id,
+        excluded_table.c.record_type == record_type, *_among(excluded_table.c.record_id, records, span))))
     writes = _Writes(model, record_type, engine, emit_events)
     with collection_paused():
         for record in records:
@@ -94,6 +100,14 @@ async def assign_records(session: AsyncSession, model: TerritoryModel, record_ty
                 writes.plan(record, engine.match(record_type, record), existing.get(record["id"], []))
     await writes.apply(session)
     return writes.changed
+
+
+def _among(column: Any, records: Sequence[dict[str, Any]], span: tuple[str | None, str] | None) -> list[Any]:
+    """The condition that `column` is one of these records' ids."""
+    if span is None:
+        return [column.in_([r["id"] for r in records])]
+    after, last = span
+    return [column <= last] if after is None else [column > after, column <= last]
 
 
 class _Writes:

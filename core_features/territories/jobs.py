@@ -94,7 +94,8 @@ async def _batch(session: AsyncSession, run: Realignment, model: TerritoryModel,
                                    config.longitude_field, fields)
         if records:
             # Only the active model's placements are news; a planning model's are a draft.
-            run.changed += await assign_records(session, model, kind, records, emit_events=model.state == "active")
+            run.changed += await assign_records(session, model, kind, records, emit_events=model.state == "active",
+                                                span=(after, records[-1]["id"]))
             run.processed += len(records)
             run.cursor = {"type": kind, "after": records[-1]["id"]}
             run.updated_at = utcnow()
