@@ -130,7 +130,8 @@ class _Siblings:
             if (value := get(key)).__class__ is str and (hit := table.get(value[:width])) is not None:
                 found.append(hit)
         for key, table in self.cells:
-            if (value := get(key)).__class__ in (float, int) and (hit := table.get(math.floor(value))) is not None:
+            if ((value := get(key)).__class__ in (float, int) and math.isfinite(value)
+                    and (hit := table.get(math.floor(value))) is not None):
                 found.append(hit)
         for key, grams in self.pairs:  # a level's rules have few distinct pairs: look each up in the text
             if (value := get(key)).__class__ is str:

@@ -76,7 +76,7 @@ records = st.fixed_dictionaries({
     "id": st.just("rec"), "name": texts | st.none(), "industry": texts, "custom.tier": texts | st.none(),
     "domain": texts, "employee_count": st.integers(0, 20) | st.none(),
     "country": st.sampled_from(["us", "CA ", "De", "FR"]) | st.none(), "postal_code": st.sampled_from(POSTAL) | st.none(),
-    "_lat": st.sampled_from(LATITUDES) | st.floats(-4, 4) | st.none(), "_lng": st.sampled_from([0.0, 0.1, 2.0]),
+    "_lat": st.sampled_from(LATITUDES) | st.floats(-4, 4) | st.sampled_from([float("nan"), float("inf")]) | st.none(), "_lng": st.sampled_from([0.0, 0.1, 2.0]),
 })
 
 
