@@ -18,7 +18,7 @@ from typing import Any
 
 from core_features.territories.rules import CompiledRule, compile_rule, prepare
 
-__all__ = ["CompiledModel", "Match", "Node", "compile_model", "collection_paused"]
+__all__ = ["CompiledModel", "Match", "Node", "collection_paused", "compile_model"]
 
 Record = dict[str, Any]
 
