@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import String, bindparam, delete, literal, null, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,16 +83,25 @@ async def assign_records(session: AsyncSession, model: TerritoryModel, record_ty
     if not records:
         return 0
     engine = await compiled(session, model)
-    table, excluded_table = Assignment.__table__, Exclusion.__table__
-    existing: dict[str, list[Any]] = {}
+    a, x = Assignment.__table__.c, Exclusion.__table__.c
+    # One statement for both: the record's assignments, and a row marked `excluded` if it is left alone.
     # Plain rows: a realignment reads thousands, and needs no ORM objects of them.
-    for row in await session.execute(select(table).where(
-            table.c.org_id == model.org_id, table.c.model_id == model.id, table.c.record_type == record_type,
-            *_among(table.c.record_id, records, span))):
-        existing.setdefault(row.record_id, []).append(row)
-    excluded = set(await session.scalars(select(excluded_table.c.record_id).where(
-        excluded_table.c.org_id == model.org_id, excluded_table.c.model_id == model.id,
-        excluded_table.c.record_type == record_type, *_among(excluded_table.c.record_id, records, span))))
+    held = select(a.record_id, a.id, a.territory_id, a.is_primary, a.cause, a.rule_id, a.inherited).where(
+        a.org_id == model.org_id, a.model_id == model.id, a.record_type == record_type,
+        *_among(a.record_id, records, span))
+    left_alone = select(x.record_id, *(null().cast(c.type).label(c.name) for c in (a.id, a.territory_id,
+                                                                                      a.is_primary)),
+                        literal("excluded", String).label("cause"), null().cast(a.rule_id.type).label("rule_id"),
+                        null().cast(a.inherited.type).label("inherited")).where(
+        x.org_id == model.org_id, x.model_id == model.id, x.record_type == record_type,
+        *_among(x.record_id, records, span))
+    existing: dict[str, list[Any]] = {}
+    excluded: set[str] = set()
+    for row in await session.execute(union_all(held, left_alone)):
+        if row.cause == "excluded":
+            excluded.add(row.record_id)
+        else:
+            existing.setdefault(row.record_id, []).append(row)
     writes = _Writes(model, record_type, engine, emit_events)
     with collection_paused():
         for record in records:
