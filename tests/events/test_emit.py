@@ -17,7 +17,7 @@ from structlog.testing import capture_logs
 from hub.catalog import Catalog, EventType
 from hub.db import create_engine, session_factory
 from hub.events.models import Event
-from hub.events.service import EventMismatch, append, emit
+from hub.events.service import EventMismatch, append, emit, emit_many
 from hub.tenancy.models import Organization
 from hub.uow import Signals, UnitContext, UnitOfWork
 from tests.conftest import make_settings
@@ -155,6 +155,42 @@ class TestEmit:
                 await session.flush()
                 raise RuntimeError("the change failed")
         assert woken == [] and await written(engine, org_id) == []
+
+
+class TestEmitMany:
+    async def test_writes_each_payload_with_its_subject_in_order_and_wakes_the_relay_once(
+            self, engine: AsyncEngine, org_id: str) -> None:
+        signals, woken = Signals(), []
+        signals.connect("events", lambda: woken.append("relay"))
+        async with units(engine, strict=True, signals=signals).begin() as session:
+            added = await emit_many(session, org_id, NOTE_WRITTEN,
+                                    [(Note(title=f"Minutes {n}", words=n), f"note_{n}") for n in range(3)])
+            assert woken == []
+        assert added == 3 and woken == ["relay"]
+        assert [(row.type, row.data, row.subject_type, row.subject_id, row.relayed_at)
+                for row in await written(engine, org_id)] == [
+            ("note.written", {"title": f"Minutes {n}", "words": n}, "note", f"note_{n}", None) for n in range(3)]
+
+    async def test_nothing_to_add_writes_nothing_and_wakes_no_one(self, engine: AsyncEngine, org_id: str) -> None:
+        signals, woken = Signals(), []
+        signals.connect("events", lambda: woken.append("relay"))
+        async with units(engine, strict=True, signals=signals).begin() as session:
+            assert await emit_many(session, org_id, NOTE_WRITTEN, []) == 0
+        assert woken == [] and await written(engine, org_id) == []
+
+    async def test_refuses_the_batch_where_strict_when_one_payload_does_not_fit(self, engine: AsyncEngine,
+                                                                                org_id: str) -> None:
+        with pytest.raises(EventMismatch, match="title"):
+            async with units(engine, strict=True).begin() as session:
+                await emit_many(session, org_id, NOTE_WRITTEN, [(Note(title="Minutes"), None), (Note(title=""), None)])
+        assert await written(engine, org_id) == []
+
+    async def test_logs_and_writes_a_misfit_where_not_strict(self, engine: AsyncEngine, org_id: str) -> None:
+        with capture_logs() as logs:
+            async with units(engine, strict=False).begin() as session:
+                await emit_many(session, org_id, NOTE_FILED, [(Note(title="Minutes"), "note_1")])
+        assert [m["event_type"] for m in logs if m["event"] == "events.emit.mismatch"] == ["note.filed"]
+        assert [(row.type, row.subject_id) for row in await written(engine, org_id)] == [("note.filed", "note_1")]
 
 
 class TestAppend:
