@@ -40,7 +40,7 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core_features.territories import jobs
-from core_features.territories.assign import assign_records
+from core_features.territories.assign import assign_records, compiled
 from core_features.territories.engine import compile_model
 from core_features.territories.models import Realignment, Rule, Territory, TerritoryModel
 from core_features.territories.records import load
@@ -218,7 +218,8 @@ async def _write_path(state: Hub, org_id: str, model: TerritoryModel, ids: list[
     for record_id in ids:
         started = time.perf_counter()
         async with state.sessions.begin() as session:
-            found = await load(session, org_id, "company", [record_id], "latitude", "longitude")
+            fields = (await compiled(session, model)).fields  # only what the rules read, as the listener does
+            found = await load(session, org_id, "company", [record_id], "latitude", "longitude", fields)
             found[0]["employee_count"] += 1  # a change, so that something may move
             await assign_records(session, model, "company", found)
             work.append(time.perf_counter() - started)

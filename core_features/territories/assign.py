@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import String, bindparam, delete, literal, null, select, union_all, update
@@ -83,21 +84,15 @@ async def assign_records(session: AsyncSession, model: TerritoryModel, record_ty
     if not records:
         return 0
     engine = await compiled(session, model)
-    a, x = Assignment.__table__.c, Exclusion.__table__.c
-    # One statement for both: the record's assignments, and a row marked `excluded` if it is left alone.
-    # Plain rows: a realignment reads thousands, and needs no ORM objects of them.
-    held = select(a.record_id, a.id, a.territory_id, a.is_primary, a.cause, a.rule_id, a.inherited).where(
-        a.org_id == model.org_id, a.model_id == model.id, a.record_type == record_type,
-        *_among(a.record_id, records, span))
-    left_alone = select(x.record_id, *(null().cast(c.type).label(c.name) for c in (a.id, a.territory_id,
-                                                                                      a.is_primary)),
-                        literal("excluded", String).label("cause"), null().cast(a.rule_id.type).label("rule_id"),
-                        null().cast(a.inherited.type).label("inherited")).where(
-        x.org_id == model.org_id, x.model_id == model.id, x.record_type == record_type,
-        *_among(x.record_id, records, span))
     existing: dict[str, list[Any]] = {}
     excluded: set[str] = set()
-    for row in await session.execute(union_all(held, left_alone)):
+    if span is None:
+        params: dict[str, Any] = {"ids": [r["id"] for r in records]}
+    else:
+        params = {"after": span[0] or "", "last": span[1]}
+    statement = _held_statement(span is not None)
+    for row in await session.execute(statement, {"org": model.org_id, "model": model.id, "kind": record_type,
+                                                 **params}):
         if row.cause == "excluded":
             excluded.add(row.record_id)
         else:
@@ -111,12 +106,31 @@ async def assign_records(session: AsyncSession, model: TerritoryModel, record_ty
     return writes.changed
 
 
-def _among(column: Any, records: Sequence[dict[str, Any]], span: tuple[str | None, str] | None) -> list[Any]:
-    """The condition that `column` is one of these records' ids."""
-    if span is None:
-        return [column.in_([r["id"] for r in records])]
-    after, last = span
-    return [column <= last] if after is None else [column > after, column <= last]
+@cache
+def _held_statement(by_range: bool) -> Any:
+    """Records' assignments, and a row marked `excluded` for each one left alone, in one statement.
+
+    Built once with parameters (the organization, model, record type, and the ids as a list or a range):
+    the write path runs it for every record written, and building it anew each time cost more than running it.
+    Plain rows, no ORM objects: a realignment reads thousands.
+    """
+    a, x = Assignment.__table__.c, Exclusion.__table__.c
+
+    def among(column: Any) -> list[Any]:
+        if by_range:  # every id is longer than "", so a range from the start needs no other form
+            return [column > bindparam("after"), column <= bindparam("last")]
+        return [column.in_(bindparam("ids", expanding=True))]
+
+    held = select(a.record_id, a.id, a.territory_id, a.is_primary, a.cause, a.rule_id, a.inherited).where(
+        a.org_id == bindparam("org"), a.model_id == bindparam("model"), a.record_type == bindparam("kind"),
+        *among(a.record_id))
+    blank = [null().cast(c.type).label(c.name) for c in (a.id, a.territory_id, a.is_primary)]
+    left_alone = select(x.record_id, *blank, literal("excluded", String).label("cause"),
+                        null().cast(a.rule_id.type).label("rule_id"),
+                        null().cast(a.inherited.type).label("inherited")).where(
+        x.org_id == bindparam("org"), x.model_id == bindparam("model"), x.record_type == bindparam("kind"),
+        *among(x.record_id))
+    return union_all(held, left_alone)
 
 
 class _Writes:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.records.models import Company, Contact, Deal, Lead
@@ -51,12 +52,20 @@ def _columns(record_type: str, fields: Iterable[str] | None) -> list[Any]:
     return [c for c in table.c if c.name in wanted]
 
 
+@lru_cache(maxsize=256)
+def _by_ids(record_type: str, fields: frozenset[str] | None) -> Any:
+    """Records of an organization by id, built once per type and set of fields: the relay listener reads
+    every record written, and building the statement anew cost about as much as running it."""
+    table = table_of(record_type)
+    return select(*_columns(record_type, fields)).where(table.c.org_id == bindparam("org"),
+                                                        table.c.id.in_(bindparam("ids", expanding=True)))
+
+
 async def load(session: AsyncSession, org_id: str, record_type: str, ids: Iterable[str], lat: str,
                lng: str, fields: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """These records of the organization (those that still exist)."""
-    table = table_of(record_type)
-    rows = await session.execute(select(*_columns(record_type, fields)).where(
-        table.c.org_id == org_id, table.c.id.in_(list(ids))))
+    statement = _by_ids(record_type, None if fields is None else frozenset(fields))
+    rows = await session.execute(statement, {"org": org_id, "ids": list(ids)})
     keys = list(rows.keys())
     return [_flat(keys, row, lat, lng) for row in rows]
 
