@@ -35,11 +35,7 @@ class EventMismatch(Exception):
 def emit(session: AsyncSession, org_id: str, event: EventType[P], payload: P, *, subject_id: str | None = None,
          source: str = "hub", occurred_at: datetime | None = None) -> Event:
     """Add `event` to the outbox; it exists only if the surrounding transaction commits."""
-    if (problem := _mismatch(session, event, payload)) is not None:
-        if isinstance(session, UnitOfWork) and session.context.strict:
-            raise EventMismatch(problem)
-        log.error("events.emit.mismatch", event_type=event.key, problem=problem)
-    return append(session, org_id, event.key, msgspec.to_builtins(payload), subject_type=event.subject,
+    return append(session, org_id, event.key, _checked(session, event, payload), subject_type=event.subject,
                   subject_id=subject_id, source=source, occurred_at=occurred_at)
 
 
@@ -53,11 +49,8 @@ async def emit_many(session: AsyncSession, org_id: str, event: EventType[P],
     """
     rows = []
     for payload, subject_id in payloads:
-        if (problem := _mismatch(session, event, payload)) is not None:
-            if isinstance(session, UnitOfWork) and session.context.strict:
-                raise EventMismatch(problem)
-            log.error("events.emit.mismatch", event_type=event.key, problem=problem)
-        rows.append({"id": new_id("evt"), "org_id": org_id, "type": event.key, "data": msgspec.to_builtins(payload),
+        rows.append({"id": new_id("evt"), "org_id": org_id, "type": event.key,
+                     "data": _checked(session, event, payload),
                      "subject_type": event.subject, "subject_id": subject_id, "source": source,
                      "occurred_at": utcnow(), "relayed_at": None})
     if rows:
@@ -74,6 +67,16 @@ def append(session: AsyncSession, org_id: str, type: str, data: dict[str, Any], 
     session.add(row)
     touch(session, "events")
     return row
+
+
+def _checked(session: AsyncSession, event: EventType[P], payload: P) -> dict[str, Any]:
+    """The payload as the row's data, once checked: a misfit raises where the unit of work is strict and is
+    logged elsewhere (and written anyway)."""
+    if (problem := _mismatch(session, event, payload)) is not None:
+        if isinstance(session, UnitOfWork) and session.context.strict:
+            raise EventMismatch(problem)
+        log.error("events.emit.mismatch", event_type=event.key, problem=problem)
+    return msgspec.to_builtins(payload)
 
 
 def _mismatch(session: AsyncSession, event: EventType[Any], payload: Any) -> str | None:
