@@ -9,6 +9,7 @@ the wakers of this process (the outbox relay, the job runner, the delivery worke
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 if TYPE_CHECKING:
     from hub.catalog import Catalog
 
-__all__ = ["Signals", "Topic", "UnitContext", "UnitOfWork", "after_commit", "touch"]
+__all__ = ["Signals", "Topic", "UnitContext", "UnitOfWork", "after_commit", "to_the_end", "touch"]
 
 log = structlog.get_logger("hub.uow")
 # events: the outbox has new rows · jobs: a job is due · webhooks: a message is due or an endpoint changed
@@ -102,3 +103,23 @@ def after_commit(session: AsyncSession, hook: Callable[[], Any], key: Any = None
     """`session.after_commit(hook)` for a unit of work; on a plain session the hook runs never."""
     if isinstance(session, UnitOfWork):
         session.after_commit(hook, key)
+
+
+async def to_the_end(step: Any) -> Any:
+    """Await a unit of work that a cancellation must not cut in half, such as a worker loop's claim.
+
+    A transaction abandoned midway can keep SQLite's write lock past the loop's end (so what the loop does
+    on its way out finds the database locked), and a claim cut short loses the rows it leased. When the
+    caller is cancelled, the step still finishes (what it claimed in the caller's hands, to be given back)
+    and the cancellation is raised after it.
+    """
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            try:
+                await asyncio.wait([task])
+            except asyncio.CancelledError:  # cancelled again while waiting: the step still comes first
+                continue
+        raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -13,7 +14,7 @@ from structlog.testing import capture_logs
 from hub.db import create_engine, session_factory
 from hub.settings import Settings
 from hub.tenancy.models import Organization
-from hub.uow import Signals, UnitContext, UnitOfWork, after_commit, touch
+from hub.uow import Signals, UnitContext, UnitOfWork, after_commit, to_the_end, touch
 from tests.conftest import make_settings
 
 
@@ -209,3 +210,30 @@ class TestHelpers:
             touch(session, "events")
             after_commit(session, recorder(ran, "hook"))
         assert ran == [] and await exists(units, org_id)
+
+
+class TestToTheEnd:
+    async def test_a_unit_of_work_under_way_commits_before_its_callers_cancellation_is_raised(
+            self, units: async_sessionmaker[UnitOfWork]) -> None:
+        started, go_on = asyncio.Event(), asyncio.Event()
+        made: list[str] = []
+
+        async def step() -> None:
+            async with units.begin() as session:
+                made.append(new_org(session))
+                await session.flush()  # the write is under way, its transaction open
+                started.set()
+                await go_on.wait()
+
+        caller = asyncio.create_task(to_the_end(step()))
+        await asyncio.wait_for(started.wait(), 30)
+        caller.cancel()
+        await asyncio.sleep(0)
+        caller.cancel()  # twice: the step still comes first
+        go_on.set()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        assert await exists(units, made[0])
+        async with units.begin() as session:  # nothing left holding the database: the next write goes through
+            later = new_org(session)
+        assert await exists(units, later)

@@ -16,11 +16,12 @@ from typing import Any
 
 import structlog
 
+from hub.uow import to_the_end
 from webhooks.recording import Result
 from webhooks.slots import Slots
 from webhooks.worker import Job, Worker
 
-__all__ = ["Dispatcher", "give_back", "to_the_end"]
+__all__ = ["Dispatcher", "give_back"]
 
 log = structlog.get_logger("webhooks.worker")
 BATCH = 500  # results recorded, and messages searched for, in one transaction at most
@@ -133,26 +134,6 @@ async def give_back(worker: Worker, jobs: list[Job]) -> None:
         log.warning("webhooks.release.failed", error_class=type(exc).__name__, count=len(jobs))
         for job in jobs:
             worker.inflight[job.endpoint_id] -= 1
-
-
-async def to_the_end(step: Any) -> Any:
-    """Await a database step that a cancellation must not cut in half.
-
-    A transaction abandoned midway can keep SQLite's write lock past the loop's end (so the release that
-    follows finds the database locked), and a claim cut short loses the jobs it leased. When the caller
-    is cancelled, the step still finishes (its claimed jobs in the slots, ready to be given back) and
-    the cancellation is raised after it.
-    """
-    task = asyncio.ensure_future(step)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        while not task.done():
-            try:
-                await asyncio.wait([task])
-            except asyncio.CancelledError:  # cancelled again while waiting: the step still comes first
-                continue
-        raise
 
 
 async def _first(*aws: Any) -> None:

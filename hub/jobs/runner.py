@@ -15,6 +15,7 @@ from hub.db import utcnow
 from hub.jobs.queue import claim, settle_one
 from hub.jobs.registry import GiveUp, Job, JobContext, JobRegistry, RetryLater
 from hub.retry import RetryPolicy
+from hub.uow import to_the_end
 
 if TYPE_CHECKING:
     from hub.runtime import Hub
@@ -57,7 +58,7 @@ class JobRunner:
                 # Claim a few slots' worth at a time: one claim per finished job would double the writes.
                 if not self.paused and room and (room >= self._batch or not self._running):
                     try:
-                        started = await self._start(room)
+                        started = await to_the_end(self._start(room))  # a claim is not cut in half
                     except Exception as exc:  # the database is away: try again after the poll interval
                         log.warning("jobs.claim.failed", error_class=type(exc).__name__)
                 if started and started == room:
