@@ -109,7 +109,8 @@ async def setup(args: argparse.Namespace, procs: Processes, tmp: Path, database:
            "HUB_SERVE_DELIVERS": "false"}
     receiver = procs.start("receiver", [sys.executable, str(ROOT / "bench" / "webhook_delivery.py"), "--receiver"],
                            stderr_path=tmp / "receiver.stderr", stdout=subprocess.PIPE)
-    line = await asyncio.wait_for(asyncio.to_thread(receiver.stdout.readline), 60)
+    async with asyncio.timeout(60):
+        line = await asyncio.to_thread(receiver.stdout.readline)
     receiver_url = f"http://127.0.0.1:{int(line.split()[1])}"
     made = await asyncio.to_thread(subprocess.run, hub_cli("org", "create", "Backlog", "--json"), env=env,
                                    cwd=ROOT, capture_output=True, text=True, timeout=300)

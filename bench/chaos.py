@@ -201,7 +201,8 @@ async def pg(sql: str, *params: Any, database: str = "postgres") -> list[Any]:
 
 async def port_open(port: int) -> bool:
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 2)
+        async with asyncio.timeout(2):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
     except (OSError, TimeoutError):
         return False
     writer.close()
@@ -326,7 +327,8 @@ class Chaos:
         argv = [sys.executable, str(Path(__file__).resolve()), "--receivers-process", json.dumps(config)]
         err = self.tmp / "receivers.stderr"
         proc = self.procs.start("receivers", argv, stderr_path=err, stdout=subprocess.PIPE)
-        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 60)
+        async with asyncio.timeout(60):
+            line = await asyncio.to_thread(proc.stdout.readline)
         if not line.startswith(b"PORTS "):
             raise RuntimeError(f"receivers did not start: {err.read_text()[-2000:]}")
         self.ports = [int(p) for p in line.split()[1:]]

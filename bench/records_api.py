@@ -70,7 +70,8 @@ async def phase(session: aiohttp.ClientSession, method: str, url: str, ok: int, 
             latencies.append(time.perf_counter() - started)
 
     began = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), seconds + 60)
+    async with asyncio.timeout(seconds + 60):
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - began
     latencies.sort()
 

@@ -335,7 +335,8 @@ async def bench_config(config: Config, args: argparse.Namespace, tmp: Path, out:
         receiver_err = tmp / f"{config.name}-receiver.stderr"
         receiver = run.procs.start("receiver", [sys.executable, str(Path(__file__).resolve()), "--receiver"],
                                    stderr_path=receiver_err, stdout=subprocess.PIPE)
-        line = await asyncio.wait_for(asyncio.to_thread(receiver.stdout.readline), 30)
+        async with asyncio.timeout(30):
+            line = await asyncio.to_thread(receiver.stdout.readline)
         if not line.startswith(b"PORT "):
             raise RuntimeError(f"receiver did not start: {receiver_err.read_text()[-2000:]}")
         run.receiver_port, run.receiver_pid = int(line.split()[1]), receiver.pid

@@ -83,7 +83,8 @@ async def ready(request: Request[Any, Any, Any]) -> Response[Any]:
     checks: dict[str, str] = {}
     try:
         async with hub.engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
+            async with asyncio.timeout(3):
+                await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
@@ -101,7 +102,8 @@ async def _broker_check(url: str) -> str:
     import aio_pika
 
     try:
-        connection = await asyncio.wait_for(aio_pika.connect(url), timeout=3)
+        async with asyncio.timeout(3):
+            connection = await aio_pika.connect(url)
         await connection.close()
         return "ok"
     except Exception as exc:

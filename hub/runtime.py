@@ -182,7 +182,8 @@ class Hub:
 async def _quietly(step: Any, name: str, bound: float) -> None:
     """A stop step that fails, or outlasts `bound` seconds, is logged: the rest of the shut-down still runs."""
     try:
-        await asyncio.wait_for(step, bound)
+        async with asyncio.timeout(bound):
+            await step
     except asyncio.TimeoutError:
         log.warning("hub.stop.step_timed_out", step=name, seconds=bound)
     except Exception as exc:

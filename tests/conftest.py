@@ -86,6 +86,28 @@ async def make_settings(backend: str, tmp_path: Any, **overrides: Any) -> Settin
     return settings
 
 
+async def stops_when_woken_and_cancelled(start: Any, event: asyncio.Event, wake: Any) -> None:
+    """A loop cancelled at the moment it is woken stops, at whichever turn of the event loop after the wake the
+    cancellation lands (the turns where the wake and the stop race). `start()` answers a new run of the loop,
+    which waits on `event` when idle; `wake()` wakes it. Each turn count is tried on a run of its own."""
+    for turns in range(5):
+        task = asyncio.ensure_future(start())
+        try:
+            deadline = asyncio.get_running_loop().time() + 30
+            while not getattr(event, "_waiters", None):  # the loop is idle, waiting to be woken
+                assert asyncio.get_running_loop().time() < deadline, "the loop never came to wait"
+                await asyncio.sleep(0.01)
+            wake()
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.wait([task], timeout=30)
+            assert task.cancelled(), f"still running: cancelled {turns} turns after the wake"
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Drop the databases this run made; FORCE ends connections still held by pools."""
     if not _CREATED:

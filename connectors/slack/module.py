@@ -24,7 +24,8 @@ def _build(hub: Hub) -> None:
 
 async def _drain(hub: Hub) -> None:
     """Finish the work acknowledged to Slack but not yet done (a command's answer, a button's effect)."""
-    await asyncio.wait_for(hub.service(Slack).drain(), timeout=DRAIN_SECONDS)
+    async with asyncio.timeout(DRAIN_SECONDS):
+        await hub.service(Slack).drain()
 
 
 MODULE = Module(

@@ -120,7 +120,8 @@ class FakeTwilio:
     async def played(self, call_sid: str, timeout: float = 15.0) -> _Call:
         """Wait until the call has been played to its end; answers it."""
         call = self.calls[call_sid]
-        await asyncio.wait_for(call.done.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await call.done.wait()
         return call
 
     # -- the REST API

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Awaitable, Callable
 
 import structlog
@@ -53,7 +54,6 @@ class Relay:
                     continue
             except Exception as exc:  # retried next round: the events stay unrelayed
                 log.error("outbox.relay.failed", error_class=type(exc).__name__, exc_info=exc)
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()

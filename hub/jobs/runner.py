@@ -67,9 +67,11 @@ class JobRunner:
                 if self._running:
                     waits.append(asyncio.create_task(asyncio.wait(set(self._running),
                                                                   return_when=asyncio.FIRST_COMPLETED)))
-                done, pending = await asyncio.wait(waits, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
-                for task in pending:
-                    task.cancel()
+                try:
+                    await asyncio.wait(waits, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
+                finally:  # also when cancelled: nothing is left waiting
+                    for task in waits:
+                        task.cancel()
         finally:
             for task in self._running:
                 task.cancel()
@@ -100,7 +102,8 @@ class JobRunner:
         started = time.perf_counter()
         try:
             # A run longer than its lease would let another worker take the job; stop it before that.
-            result = await asyncio.wait_for(handler(self.context, job), timeout=self.lease * 0.9)
+            async with asyncio.timeout(self.lease * 0.9):
+                result = await handler(self.context, job)
         except (RetryLater, outside.RateLimited) as exc:
             # Counted from now, when the service said when: not from when the attempt began.
             after = exc.after if isinstance(exc, RetryLater) else exc.retry_after or RATE_LIMIT_PAUSE

@@ -39,7 +39,8 @@ async def settle(app: Any, timeout: float = 15.0) -> list[Job]:
                 return
             await asyncio.sleep(0.02)
 
-    await asyncio.wait_for(until_quiet(), timeout)
+    async with asyncio.timeout(timeout):
+        await until_quiet()
     return ran
 
 
@@ -54,4 +55,5 @@ async def settle_until(app: Any, condition: Callable[[], Any], timeout: float = 
                 return
             await asyncio.sleep(0.05)
 
-    await asyncio.wait_for(until_true(), timeout)
+    async with asyncio.timeout(timeout):
+        await until_true()

@@ -160,7 +160,8 @@ async def check_url_resolving(url: str, policy: Policy, *, resolve: Resolve = _a
     if policy.allows_host(host) or parse_ip(_normal_name(host)) is not None:
         return parsed
     try:
-        addresses = await asyncio.wait_for(resolve(host, parsed.port or 443), timeout)
+        async with asyncio.timeout(timeout):
+            addresses = await resolve(host, parsed.port or 443)
     except (OSError, asyncio.TimeoutError, UnicodeError):
         return parsed
     for address in addresses:

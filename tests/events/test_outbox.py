@@ -17,7 +17,7 @@ from hub.records import service
 from hub.records.definitions import CONTACTS
 from hub.tenancy import service as tenancy
 from hub.tenancy.auth import Principal
-from tests.conftest import Api, make_settings
+from tests.conftest import Api, make_settings, stops_when_woken_and_cancelled
 from hub.runtime import Hub
 
 
@@ -111,6 +111,12 @@ class TestRelay:
         assert await relay.run_once() == 1
         assert calls == [1, 1]
         assert all(e.relayed_at is not None for e in await _events(sessions, org_id))
+
+    async def test_a_stop_that_comes_with_a_wake_still_stops_it(self, quiet: Any) -> None:
+        """The hub stops its relay by cancelling it; a commit waking the relay at that moment does not undo the
+        stop (a wait that let the wake win would keep the relay running past the hub's stop)."""
+        relay = Relay(quiet[0], [], interval=60)
+        await stops_when_woken_and_cancelled(relay.run, relay._wake, relay.wake)
 
     async def test_three_relays_never_hand_on_the_same_event(self, quiet: Any) -> None:
         sessions, org_id = quiet

@@ -31,7 +31,7 @@ from hub.events.outbox import Relay
 from hub.events.service import append
 from hub.tenancy import service as tenancy
 from hub.tenancy.auth import Principal
-from tests.conftest import IN_CI, WEBHOOK_TEST_SETTINGS, make_settings
+from tests.conftest import IN_CI, WEBHOOK_TEST_SETTINGS, make_settings, stops_when_woken_and_cancelled
 from tests.webhooks.receiver import Receiver, start_receiver
 from webhooks.fanout import FanOut
 from webhooks.models import Attempt, Endpoint, Message
@@ -290,6 +290,12 @@ class TestSweeper:
         [request] = await hub.receiver.wait_for(hub.path, 1, timeout=10)
         assert request.headers["webhook-id"] == message_id
 
+    async def test_a_stop_that_comes_with_a_wake_still_stops_it(self, make_hub: HubFactory) -> None:
+        """A worker process stops its sweeper by cancelling it; an API call waking the sweeper at that moment
+        does not undo the stop."""
+        hub = await make_hub(consume=False)
+        sweeper = Sweeper(hub.worker, hub.queue, every=60, grace=60)
+        await stops_when_woken_and_cancelled(sweeper.run, hub.worker._wake, hub.worker.wake)
 
     async def test_a_resumed_endpoint_gets_its_messages_at_once(self, make_hub: HubFactory) -> None:
         hub = await make_hub(endpoint={"state": "paused"})

@@ -116,13 +116,15 @@ class RabbitQueue:
         """No more deliveries; the channels stay open, so what was delivered can still be acknowledged."""
         for _, queue, tag in self._consumers:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(queue.cancel(tag), timeout=2)
+                async with asyncio.timeout(2):
+                    await queue.cancel(tag)
 
     async def _close_consumers(self) -> None:
         await self.stop_consuming()
         for channel, _, _ in self._consumers:  # what is still unacknowledged goes back to the queue
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(channel.close(), timeout=2)
+                async with asyncio.timeout(2):
+                    await channel.close()
         self._consumers.clear()
 
     async def close(self) -> None:
@@ -194,7 +196,8 @@ class RabbitQueue:
                                        content_type="application/json")
             try:
                 sent = self._channel.default_exchange.publish(message, routing_key=routing_key)
-                await asyncio.wait_for(sent, timeout=max(deadline - loop.time(), 0.001))
+                async with asyncio.timeout_at(deadline):
+                    await sent
                 return
             except Exception as exc:
                 if not _retryable(exc) or loop.time() + pause >= deadline or self._channel is None:
@@ -217,7 +220,8 @@ class RabbitQueue:
         """Messages ready in the work queue (not counting those delivered and not yet acknowledged)."""
         if self._work is None:
             raise ConnectionError("not connected to the broker")
-        declared = await asyncio.wait_for(self._work.declare(), timeout=self.publish_timeout)
+        async with asyncio.timeout(self.publish_timeout):
+            declared = await self._work.declare()
         return int(declared.message_count or 0)
 
     def published_lately(self, message_id: str, within: float) -> bool:

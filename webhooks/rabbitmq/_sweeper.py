@@ -97,7 +97,8 @@ class Sweeper:
 
 async def _woken(event_: asyncio.Event, timeout: float) -> bool:
     try:
-        await asyncio.wait_for(event_.wait(), timeout=timeout)
+        async with asyncio.timeout(timeout):
+            await event_.wait()
         return True
     except TimeoutError:
         return False
