@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 if TYPE_CHECKING:
     from hub.catalog import Catalog
@@ -68,6 +68,21 @@ class UnitOfWork(AsyncSession):
         event.listen(self.sync_session, "after_rollback", self._note_rollback)
         event.listen(self.sync_session, "after_transaction_end", self._ended)
 
+    # A loop is stopped by cancelling it. Its transaction's end (the commit or rollback, then the connection's
+    # reset as it goes back to the pool) runs to the end all the same: a commit cut short leaves its outcome
+    # unknown to the caller, and a reset cut short makes SQLAlchemy log an error and throw the connection away.
+    def begin(self) -> AsyncSessionTransaction:
+        return _Transaction(self)
+
+    def begin_nested(self) -> AsyncSessionTransaction:
+        return _Transaction(self, nested=True)
+
+    async def commit(self) -> None:
+        await to_the_end(super().commit())
+
+    async def rollback(self) -> None:
+        await to_the_end(super().rollback())
+
     def touch(self, topic: Topic) -> None:
         """Wake `topic`'s listeners in this process once the transaction commits."""
         self._hooks.setdefault(("topic", topic), lambda: self.context.signals.fire(topic))
@@ -91,6 +106,19 @@ class UnitOfWork(AsyncSession):
                 hook()
             except Exception as exc:  # a waker failing must not turn a committed change into an error
                 log.warning("uow.after_commit.failed", error_class=type(exc).__name__)
+
+
+class _Transaction(AsyncSessionTransaction):
+    """`session.begin()` of a unit of work: its end runs to the end when the caller is cancelled meanwhile."""
+
+    async def commit(self) -> None:
+        await to_the_end(super().commit())
+
+    async def rollback(self) -> None:
+        await to_the_end(super().rollback())
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        await to_the_end(super().__aexit__(type_, value, traceback))
 
 
 def touch(session: AsyncSession, topic: Topic) -> None:

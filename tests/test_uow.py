@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
 
@@ -235,5 +236,51 @@ class TestToTheEnd:
             await caller
         assert await exists(units, made[0])
         async with units.begin() as session:  # nothing left holding the database: the next write goes through
+            later = new_org(session)
+        assert await exists(units, later)
+
+
+class TestCancelledCommit:
+    @pytest.mark.parametrize("spelling", ["begin", "commit"])
+    @pytest.mark.parametrize("moment", ["commit", "reset"])
+    async def test_a_unit_cancelled_during_its_commit_ends_whole(
+            self, engine: AsyncEngine, units: async_sessionmaker[UnitOfWork], spelling: str, moment: str,
+            caplog: pytest.LogCaptureFixture) -> None:
+        """A loop is stopped by cancelling it, wherever its unit of work is. Cancelled as its commit starts, or
+        as the connection is reset for the pool after it, the commit still ends and the connection goes back
+        reset: the write stands, the cancellation is raised after it, and SQLAlchemy logs no failed reset (a
+        traceback in a clean stop's log, and a connection thrown away)."""
+        # the caller is cancelled from inside the step: SQLAlchemy's event runs just before the commit, or the
+        # rollback that resets the connection for the pool, awaits the database
+        target = engine.sync_engine.pool if moment == "reset" else engine.sync_engine
+        callers: list[asyncio.Task[Any]] = []
+
+        def cancel_the_caller(*_: Any) -> None:
+            if callers:
+                callers.pop().cancel()
+
+        made: list[str] = []
+
+        async def unit() -> None:
+            if spelling == "begin":
+                async with units() as session, session.begin():
+                    made.append(new_org(session))
+            else:
+                async with units() as session:
+                    made.append(new_org(session))
+                    await session.commit()
+
+        event.listen(target, moment, cancel_the_caller)
+        try:
+            callers.append(asyncio.create_task(unit()))
+            caller = callers[0]
+            with pytest.raises(asyncio.CancelledError):
+                await caller
+        finally:
+            event.remove(target, moment, cancel_the_caller)
+        assert callers == []  # the moment came, and the caller was cancelled then
+        assert [r.getMessage() for r in caplog.records if r.name.startswith("sqlalchemy")] == []
+        assert await exists(units, made[0])
+        async with units.begin() as session:  # the pool is sound: the next write goes through
             later = new_org(session)
         assert await exists(units, later)
