@@ -12,7 +12,7 @@ import contextlib
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import httpx
@@ -86,7 +86,8 @@ async def make_settings(backend: str, tmp_path: Any, **overrides: Any) -> Settin
     return settings
 
 
-async def stops_when_woken_and_cancelled(start: Any, event: asyncio.Event, wake: Any) -> None:
+async def stops_when_woken_and_cancelled(start: Callable[[], Awaitable[Any]], event: asyncio.Event,
+                                         wake: Callable[[], None]) -> None:
     """A loop cancelled at the moment it is woken stops, at whichever turn of the event loop after the wake the
     cancellation lands (the turns where the wake and the stop race). `start()` answers a new run of the loop,
     which waits on `event` when idle; `wake()` wakes it. Each turn count is tried on a run of its own."""
